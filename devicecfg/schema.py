@@ -1,0 +1,133 @@
+"""The typed configuration of one kiosk (one TOML file), validated with pydantic."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from drivers.device import DeviceKind
+from drivers.errors import BadPortUrl
+from drivers.transport.url import parse_port_url
+
+
+class Strict(BaseModel):
+    # Unknown keys are errors: a misspelt key must not be silently ignored on a kiosk.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _valid_port(url: str) -> str:
+    try:
+        parse_port_url(url)
+    except BadPortUrl as e:
+        raise ValueError(str(e)) from None
+    return url
+
+
+PortUrlStr = Annotated[str, AfterValidator(_valid_port)]
+Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+class KioskSection(Strict):
+    id: Ident
+    hall_name: str = Field(min_length=1)
+    hall_name_en: str = ""
+    # Where the database and captured materials live; empty = the platform default
+    # ($STATE_DIRECTORY under systemd, else ~/.local/share/kiosk).
+    data_dir: str = ""
+    elder_age: int = Field(default=60, ge=0, le=150)
+    idle_timeout_s: float = Field(default=90, gt=0)
+
+
+class BackendSection(Strict):
+    url: Annotated[str, Field(pattern=r"^https?://")]
+    ca_bundle: str = ""
+    timeout_s: float = Field(default=10, gt=0, le=120)
+
+
+class ServiceKind(enum.StrEnum):
+    QUEUE = "queue"  # a place in a window queue
+    HELP = "help"  # a request for staff (帮办, 办不成事反映)
+
+
+class Service(Strict):
+    code: Ident
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]  # ticket number prefix
+    kind: ServiceKind = ServiceKind.QUEUE
+
+
+class ServiceGroup(Strict):
+    id: Ident
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    services: list[Service] = Field(min_length=1)
+
+
+class SerialConfig(Strict):
+    baudrate: Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] = 9600
+    bytesize: Literal[7, 8] = 8
+    parity: Literal["N", "E", "O"] = "N"
+    stopbits: Literal[1, 2] = 1
+    xonxoff: bool = False
+    rtscts: bool = False
+    dsrdtr: bool = False
+
+
+class DeviceConfig(Strict):
+    id: Ident
+    kind: DeviceKind
+    model: str  # a profile name from devicecfg/profiles/<kind>.toml
+    port: PortUrlStr
+    enabled: bool = True
+    poll_interval_s: float = Field(default=2.0, gt=0, le=3600)
+    serial: SerialConfig | None = None
+
+
+class CompartmentSize(enum.StrEnum):
+    S = "S"
+    M = "M"
+    L = "L"
+
+
+class LockerBoard(Strict):
+    device: Ident  # the [[devices]] id of the RS-485 line this board sits on
+    address: int = Field(ge=0, le=255)
+    locks: int = Field(ge=1, le=48)
+    first_compartment: int = Field(ge=1)
+    size: CompartmentSize = CompartmentSize.M
+    item_sensor: bool = True
+    disabled: list[int] = []  # compartment numbers out of service
+
+
+class Cabinet(Strict):
+    id: Ident
+    boards: list[LockerBoard] = Field(min_length=1)
+
+
+class KioskConfig(Strict):
+    kiosk: KioskSection
+    backend: BackendSection
+    service_groups: list[ServiceGroup] = Field(min_length=1)
+    devices: list[DeviceConfig] = []
+    cabinets: list[Cabinet] = []
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> KioskConfig:
+        seen: set[str] = set()
+        for d in self.devices:
+            if d.id in seen:
+                raise ValueError(f"device id {d.id!r} is used twice")
+            seen.add(d.id)
+        return self
+
+    def device(self, device_id: str) -> DeviceConfig:
+        for d in self.devices:
+            if d.id == device_id:
+                return d
+        raise KeyError(device_id)
+
+    def services(self) -> list[Service]:
+        return [s for g in self.service_groups for s in g.services]

@@ -1,0 +1,96 @@
+"""What every simulator shares: bytes in from the host, timed bytes out, unplug/replug control."""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import ClassVar
+
+
+class SimulatorUnplugged(Exception):
+    """Raised to the in-process transport while the simulated device is unplugged."""
+
+
+class TimedBytes:
+    """A thread-safe queue of byte chunks that become readable at a due time (wire pacing, delays)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[tuple[float, bytes]] = []
+        self._cond = threading.Condition()
+
+    def put(self, data: bytes, due: float) -> None:
+        with self._cond:
+            self._chunks.append((due, data))
+            self._chunks.sort(key=lambda c: c[0])
+            self._cond.notify_all()
+
+    def take(self, max_bytes: int, timeout: float) -> bytes:
+        deadline = time.monotonic() + max(timeout, 0.0)
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if self._chunks and self._chunks[0][0] <= now:
+                    out = bytearray()
+                    while self._chunks and self._chunks[0][0] <= now and len(out) < max_bytes:
+                        due, chunk = self._chunks.pop(0)
+                        room = max_bytes - len(out)
+                        out += chunk[:room]
+                        if len(chunk) > room:
+                            self._chunks.insert(0, (due, chunk[room:]))
+                    return bytes(out)
+                if now >= deadline:
+                    return b""
+                wait = deadline - now
+                if self._chunks:
+                    wait = min(wait, self._chunks[0][0] - now)
+                self._cond.wait(wait)
+
+    def clear(self) -> None:
+        with self._cond:
+            self._chunks.clear()
+
+
+class Simulator(ABC):
+    """The device side of a protocol. Subclasses implement `receive` and call `emit`.
+
+    A simulator holds device state only; it shares nothing with the driver, which reaches it
+    through a transport exactly as it would reach the real device.
+    """
+
+    kind: ClassVar[str]
+
+    def __init__(self, options: Mapping[str, str] | None = None) -> None:
+        self.options = dict(options or {})
+        # Wire time per byte (start + 8 data + stop bits); 0 means unpaced.
+        baud = int(self.options.get("baud", "0") or 0)
+        self._byte_time = 10.0 / baud if baud > 0 else 0.0
+        self._out = TimedBytes()
+        self._line_free_at = 0.0
+        self._lock = threading.RLock()
+        self.plugged_in = True
+
+    @abstractmethod
+    def receive(self, data: bytes) -> None:
+        """Bytes the host wrote. Called from the transport's thread."""
+
+    def emit(self, data: bytes, delay: float = 0.0) -> None:
+        """Send bytes to the host after `delay` seconds, paced at the configured baud rate."""
+        with self._lock:
+            start = max(time.monotonic() + delay, self._line_free_at)
+            self._line_free_at = start + len(data) * self._byte_time
+            self._out.put(data, self._line_free_at)
+
+    def take_output(self, max_bytes: int, timeout: float) -> bytes:
+        if not self.plugged_in:
+            raise SimulatorUnplugged
+        return self._out.take(max_bytes, timeout)
+
+    def unplug(self) -> None:
+        """Runtime fault: the device vanishes (cable pulled). Pending output is lost."""
+        self.plugged_in = False
+        self._out.clear()
+
+    def plug_in(self) -> None:
+        self.plugged_in = True

@@ -1,0 +1,128 @@
+"""Serve a simulator on a pseudo-terminal or a TCP port, so a driver (or a vendor tool) can
+reach it through the same serial or socket code it would use for the real device."""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import threading
+import tty
+from pathlib import Path
+
+from drivers.sim.base import Simulator, SimulatorUnplugged
+
+_POLL = 0.02
+
+
+class PtyServer:
+    """The simulator on the master side of a pty; drivers open `path` (or `link`, a stable name)."""
+
+    def __init__(self, sim: Simulator, link: str | os.PathLike[str] | None = None) -> None:
+        self.sim = sim
+        self._master, slave = os.openpty()
+        tty.setraw(slave)  # no echo, no line discipline: bytes pass as on a real UART
+        self.path = os.ttyname(slave)
+        # Keep the slave open ourselves so the master never reads EIO between host opens.
+        self._slave = slave
+        self.link = Path(link) if link else None
+        if self.link:
+            self.link.unlink(missing_ok=True)
+            self.link.symlink_to(self.path)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"sim-pty-{sim.kind}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([self._master], [], [], _POLL)
+                if ready:
+                    data = os.read(self._master, 4096)
+                    if data:
+                        self.sim.receive(data)
+                out = self.sim.take_output(4096, 0)
+                if out:
+                    os.write(self._master, out)
+            except SimulatorUnplugged:
+                continue
+            except OSError:
+                return
+
+    def close(self) -> None:
+        """The pty disappears, as a USB serial adapter does when pulled."""
+        self._stop.set()
+        self._thread.join(timeout=1)
+        for fd in (self._master, self._slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self.link:
+            self.link.unlink(missing_ok=True)
+
+    def __enter__(self) -> PtyServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class TcpServer:
+    """The simulator on a TCP port (one host connection at a time, like a printer on 9100)."""
+
+    def __init__(self, sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.sim = sim
+        self._listener = socket.create_server((host, port))
+        self._listener.settimeout(_POLL * 5)
+        self.host, self.port = self._listener.getsockname()[:2]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"sim-tcp-{sim.kind}", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"tcp://{self.host}:{self.port}"
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:
+                self._serve(conn)
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.settimeout(_POLL)
+        while not self._stop.is_set():
+            try:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                self.sim.receive(data)
+            except TimeoutError:
+                pass
+            except OSError:
+                return
+            try:
+                out = self.sim.take_output(4096, 0)
+                if out:
+                    conn.sendall(out)
+            except SimulatorUnplugged:
+                return
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._thread.join(timeout=1)
+
+    def __enter__(self) -> TcpServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,171 @@
+"""Device supervision: open each device, poll it, re-open it after a disconnect with back-off.
+
+One worker thread per device, so a device that hangs until its timeout, or a driver that
+raises something unexpected, never holds up another device or the UI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from drivers.device import (
+    Device,
+    DeviceEvent,
+    DeviceKind,
+    DeviceState,
+    FaultRaised,
+    StateChanged,
+    StatusChanged,
+)
+from drivers.errors import PortNotFound, TransportError
+from kiosk.bus import EventBus
+from kiosk.services.availability import DeviceSnapshot
+from kiosk.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    initial: float = 0.5
+    factor: float = 2.0
+    maximum: float = 30.0
+
+    def delays(self) -> Iterable[float]:
+        delay = self.initial
+        while True:
+            # ±20 % jitter so that devices on one USB hub do not retry in lock-step
+            yield delay * random.uniform(0.8, 1.2)
+            delay = min(delay * self.factor, self.maximum)
+
+
+@dataclass(frozen=True)
+class Unbuilt:
+    """A configured device the kiosk could not build (no driver for its kind yet, bad profile)."""
+
+    device_id: str
+    kind: DeviceKind
+    reason: str
+
+
+class Supervisor:
+    STATS_SAVE_INTERVAL = 60.0
+
+    def __init__(
+        self,
+        devices: Iterable[Device],
+        bus: EventBus,
+        store: Store | None = None,
+        *,
+        poll_intervals: dict[str, float] | None = None,
+        backoff: Backoff = Backoff(),
+        unbuilt: Iterable[Unbuilt] = (),
+    ) -> None:
+        self.devices = {d.device_id: d for d in devices}
+        self.unbuilt = list(unbuilt)
+        self.bus = bus
+        self.store = store
+        self.poll_intervals = poll_intervals or {}
+        self.backoff = backoff
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        for device in self.devices.values():
+            device.set_listener(self._forward)
+            if store is not None:
+                device.stats.load(store.load_statistics(device.device_id))
+
+    # -- what others read -------------------------------------------------------------------
+    def snapshot(self) -> list[DeviceSnapshot]:
+        built = [DeviceSnapshot(d.device_id, d.kind, d.state) for d in self.devices.values()]
+        return built + [DeviceSnapshot(u.device_id, u.kind, DeviceState.NO_DEVICE) for u in self.unbuilt]
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        self._stop.clear()
+        for u in self.unbuilt:
+            log.warning("device not built", extra={"device": u.device_id, "reason": u.reason})
+        for device in self.devices.values():
+            t = threading.Thread(target=self._run, args=(device,), name=f"dev-{device.device_id}", daemon=True)
+            self._threads.append(t)
+            t.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout)
+        self._threads.clear()
+        for device in self.devices.values():
+            self._save_stats(device)
+
+    # -- the per-device loop ----------------------------------------------------------------
+    def _run(self, device: Device) -> None:
+        delays = iter(self.backoff.delays())
+        last_save = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                device.open()
+            except PortNotFound as e:
+                device.set_state(DeviceState.NO_DEVICE, str(e))
+                self._stop.wait(next(delays))
+                continue
+            except TransportError as e:
+                device.set_state(DeviceState.OFFLINE, str(e))
+                self._stop.wait(next(delays))
+                continue
+            except Exception:
+                log.exception("driver failed to open", extra={"device": device.device_id})
+                device.set_state(DeviceState.HARDWARE_ERROR, "driver error while opening")
+                self._stop.wait(next(delays))
+                continue
+            if device.state in (DeviceState.STARTING, DeviceState.OFFLINE, DeviceState.NO_DEVICE):
+                device.set_state(DeviceState.ONLINE, "opened")
+            delays = iter(self.backoff.delays())
+            online_since = time.monotonic()
+            interval = self.poll_intervals.get(device.device_id, 2.0)
+            while not self._stop.wait(interval):
+                try:
+                    device.poll()
+                except TransportError as e:
+                    device.set_state(DeviceState.OFFLINE, str(e))
+                    break
+                except Exception:
+                    log.exception("driver failed to poll", extra={"device": device.device_id})
+                    device.set_state(DeviceState.OFFLINE, "driver error while polling")
+                    break
+                if time.monotonic() - last_save > self.STATS_SAVE_INTERVAL:
+                    device.stats.incr("powered_seconds", int(time.monotonic() - online_since))
+                    online_since, last_save = time.monotonic(), time.monotonic()
+                    self._save_stats(device)
+            device.stats.incr("powered_seconds", int(time.monotonic() - online_since))
+            device.close()
+        device.close()
+
+    def _save_stats(self, device: Device) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.save_statistics(device.device_id, device.stats.snapshot())
+        except Exception:
+            log.exception("could not save statistics", extra={"device": device.device_id})
+
+    def _forward(self, event: DeviceEvent) -> None:
+        match event:
+            case StateChanged():
+                log.info(
+                    "device state",
+                    extra={"device": event.device_id, "state": str(event.state), "previous": str(event.previous), "reason": event.reason},
+                )
+                self.bus.publish("device.state", event, source=event.device_id)
+            case StatusChanged():
+                self.bus.publish("device.status", event, source=event.device_id)
+            case FaultRaised():
+                log.warning(
+                    "device fault",
+                    extra={"device": event.device_id, "fault_code": event.fault.code, "hint": str(event.fault.hint)},
+                )
+                self.bus.publish("device.fault", event, source=event.device_id)
