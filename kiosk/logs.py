@@ -26,7 +26,8 @@ from typing import Any, TextIO
 from drivers.masking import mask_id_number, mask_name, mask_phone, mask_secret
 
 # 18-digit resident ID (last may be X), 15-digit old-style, not inside a longer digit run.
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+# Letters around it do not protect it ("ID110105…"): over-masking a hex run is harmless.
+_ID_RE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?![\dXx])")
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 # A code announced by a keyword: 取件码 123456, pickup_code=123456, "code": "123456", pin 1234
 _CODE_RE = re.compile(

@@ -88,13 +88,15 @@ class Store:
 
 
 def _statements(script: str) -> list[str]:
-    # sqlite3.executescript would COMMIT our transaction; split on statement boundaries instead.
-    parts, current = [], []
-    for line in script.splitlines():
-        current.append(line)
-        if sqlite3.complete_statement("\n".join(current)):
-            parts.append("\n".join(current).strip())
-            current = []
-    if "".join(current).strip():
-        raise StoreError(f"incomplete SQL statement in migration: {' '.join(current)[:60]}")
-    return [p for p in parts if p]
+    # sqlite3.executescript would COMMIT our transaction; split at each ";" that really ends
+    # a statement (not one inside a string literal) instead.
+    parts, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n\t;"):
+                parts.append(current.strip())
+            current = ""
+    if current.strip(" \n\t;"):
+        raise StoreError(f"incomplete SQL statement in migration: {current.strip()[:60]}")
+    return parts

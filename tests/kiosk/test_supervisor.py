@@ -1,0 +1,115 @@
+"""Supervision over real ptys: a device whose pty disappears and comes back is re-opened,
+and one device's failure never reaches another."""
+
+import threading
+
+import pytest
+
+from drivers.device import DeviceState, StateChanged
+from drivers.sim import registry
+from drivers.sim.serve import PtyServer
+from kiosk.bus import EventBus
+from kiosk.store import Store
+from kiosk.supervisor import Backoff, Supervisor
+from tests.support import BuggyDevice, EchoSimulator, PingDevice, wait_for
+
+FAST = Backoff(initial=0.02, factor=2, maximum=0.1)
+
+
+class StateLog:
+    def __init__(self, bus: EventBus) -> None:
+        self.events: list[StateChanged] = []
+        self._lock = threading.Lock()
+        bus.subscribe("device.state", self._on)
+
+    def _on(self, env):
+        with self._lock:
+            self.events.append(env.payload)
+
+    def states(self, device_id: str) -> list[DeviceState]:
+        with self._lock:
+            return [e.state for e in self.events if e.device_id == device_id]
+
+
+@pytest.fixture
+def echo_registered():
+    registry.register("echo", EchoSimulator)
+    yield
+    registry.forget_instances()
+    registry._factories.pop("echo", None)
+
+
+def test_pty_disappears_and_comes_back(tmp_path, echo_registered):
+    link = tmp_path / "kiosk-printer"  # a stable udev-style name in front of /dev/pts/N
+    sim = EchoSimulator()
+    server = PtyServer(sim, link=link)
+    bus = EventBus()
+    log = StateLog(bus)
+    store = Store(tmp_path / "kiosk.sqlite3")
+    pty_dev = PingDevice("printer", str(link))
+    other = PingDevice("other", "sim://echo?id=other")
+    sup = Supervisor([pty_dev, other], bus, store, poll_intervals={"printer": 0.02, "other": 0.02}, backoff=FAST)
+    sup.start()
+    try:
+        assert wait_for(lambda: pty_dev.state is DeviceState.ONLINE)
+        assert wait_for(lambda: other.state is DeviceState.ONLINE)
+
+        server.close()  # adapter pulled: the pty and its udev link vanish
+        assert wait_for(lambda: pty_dev.state is DeviceState.NO_DEVICE)
+        assert DeviceState.OFFLINE in log.states("printer")  # first the link broke mid-poll
+        assert other.state is DeviceState.ONLINE
+
+        server = PtyServer(EchoSimulator(), link=link)  # plugged back in: a new /dev/pts/N
+        assert wait_for(lambda: log.states("printer")[-1] is DeviceState.ONLINE)
+        assert log.states("other") == [DeviceState.ONLINE]  # never disturbed
+        assert pty_dev.stats.snapshot()["opens"] >= 2
+    finally:
+        sup.stop()
+        server.close()
+    # statistics survive a restart
+    saved = store.load_statistics("printer")
+    assert saved["opens"] >= 2 and saved["communication_errors"] >= 1
+    again = PingDevice("printer", str(link))
+    Supervisor([again], EventBus(), store)
+    assert again.stats.snapshot()["opens"] == saved["opens"]
+    store.close()
+
+
+def test_silent_device_goes_offline_and_recovers(echo_registered):
+    bus = EventBus()
+    dev = PingDevice("printer", "sim://echo?id=quiet")
+    sup = Supervisor([dev], bus, poll_intervals={"printer": 0.02}, backoff=FAST)
+    sup.start()
+    try:
+        assert wait_for(lambda: dev.state is DeviceState.ONLINE)
+        sim = registry.simulator_for("echo", {"id": "quiet"})
+        sim.silent = True
+        assert wait_for(lambda: dev.state is DeviceState.OFFLINE)
+        sim.silent = False
+        assert wait_for(lambda: dev.state is DeviceState.ONLINE)
+    finally:
+        sup.stop()
+
+
+def test_buggy_driver_does_not_stop_the_others(echo_registered):
+    bus = EventBus()
+    buggy = BuggyDevice("buggy", "sim://echo?id=b")
+    good = PingDevice("good", "sim://echo?id=g")
+    missing = PingDevice("missing", "/dev/kiosk-nonexistent/ttyUSB7")
+    sup = Supervisor([buggy, good, missing], bus, poll_intervals={"buggy": 0.01, "good": 0.01}, backoff=FAST)
+    sup.start()
+    try:
+        assert wait_for(lambda: missing.state is DeviceState.NO_DEVICE)
+        assert wait_for(lambda: good.state is DeviceState.ONLINE)
+        assert wait_for(lambda: buggy.stats.snapshot()["opens"] >= 3)  # keeps retrying after each bug
+        assert good.state is DeviceState.ONLINE
+    finally:
+        sup.stop()
+    assert {s.device_id: s.state for s in sup.snapshot()}["missing"] is DeviceState.NO_DEVICE
+
+
+def test_backoff_grows_to_its_maximum():
+    delays = iter(Backoff(initial=1, factor=2, maximum=8).delays())
+    values = [next(delays) for _ in range(6)]
+    assert 0.8 <= values[0] <= 1.2 and 1.6 <= values[1] <= 2.4
+    assert all(6.4 <= v <= 9.6 for v in values[3:])
