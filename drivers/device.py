@@ -122,7 +122,16 @@ class FaultRaised:
     fault: DeviceFault
 
 
-DeviceEvent = StateChanged | StatusChanged | FaultRaised
+@dataclass(frozen=True)
+class Unsolicited:
+    """A kind-specific event (XFS4IoT's unsolicited events), e.g. "idcard.card_read"."""
+
+    device_id: str
+    name: str
+    payload: Any = None
+
+
+DeviceEvent = StateChanged | StatusChanged | FaultRaised | Unsolicited
 Listener = Callable[[DeviceEvent], None]
 
 
@@ -186,6 +195,7 @@ class Device(ABC):
         self.info = DeviceInfo(kind=self.kind, model=model)
         self.stats = Statistics(self.counters)
         self.io_lock = threading.RLock()  # one command in flight
+        self.wake = threading.Event()  # set to make the supervisor poll now (e.g. on arming)
 
     # -- what the rest of the kiosk reads -------------------------------------------------
     @property
@@ -199,6 +209,10 @@ class Device(ABC):
     @property
     def is_open(self) -> bool:
         return self._transport is not None and self._transport.is_open
+
+    def poll_interval(self, configured: float) -> float:
+        """Seconds until the next poll; a driver may poll faster while a flow waits on it."""
+        return configured
 
     def set_listener(self, listener: Listener | None) -> None:
         self._listener = listener
@@ -268,6 +282,9 @@ class Device(ABC):
 
     def raise_fault(self, fault: DeviceFault) -> None:
         self._emit(FaultRaised(self.device_id, fault))
+
+    def notify(self, name: str, payload: Any = None) -> None:
+        self._emit(Unsolicited(self.device_id, name, payload))
 
     def _emit(self, event: DeviceEvent) -> None:
         if self._listener is not None:

@@ -25,3 +25,7 @@ class PortTimeout(TransportError):
 
 class BadPortUrl(TransportError):
     """The port URL cannot be understood; a configuration problem, not a device problem."""
+
+
+class ProtocolError(TransportError):
+    """The device answered, but with bytes that fail the protocol's checks (checksum, length)."""

@@ -21,9 +21,10 @@ from drivers.device import (
     FaultRaised,
     StateChanged,
     StatusChanged,
+    Unsolicited,
 )
 from drivers.errors import PortNotFound, TransportError
-from kiosk.bus import EventBus
+from kiosk.bus import EventBus, MessageType
 from kiosk.services.availability import DeviceSnapshot
 from kiosk.store import Store
 
@@ -96,6 +97,8 @@ class Supervisor:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        for device in self.devices.values():
+            device.wake.set()
         for t in self._threads:
             t.join(timeout)
         self._threads.clear()
@@ -111,23 +114,27 @@ class Supervisor:
                 device.open()
             except PortNotFound as e:
                 device.set_state(DeviceState.NO_DEVICE, str(e))
-                self._stop.wait(next(delays))
+                self._pause(device, next(delays))
                 continue
             except TransportError as e:
                 device.set_state(DeviceState.OFFLINE, str(e))
-                self._stop.wait(next(delays))
+                self._pause(device, next(delays))
                 continue
             except Exception:
                 log.exception("driver failed to open", extra={"device": device.device_id})
                 device.set_state(DeviceState.HARDWARE_ERROR, "driver error while opening")
-                self._stop.wait(next(delays))
+                self._pause(device, next(delays))
                 continue
             if device.state in (DeviceState.STARTING, DeviceState.OFFLINE, DeviceState.NO_DEVICE):
                 device.set_state(DeviceState.ONLINE, "opened")
             delays = iter(self.backoff.delays())
             online_since = time.monotonic()
-            interval = self.poll_intervals.get(device.device_id, 2.0)
-            while not self._stop.wait(interval):
+            configured = self.poll_intervals.get(device.device_id, 2.0)
+            while True:
+                device.wake.wait(device.poll_interval(configured))
+                device.wake.clear()
+                if self._stop.is_set():
+                    break
                 try:
                     device.poll()
                 except TransportError as e:
@@ -144,6 +151,10 @@ class Supervisor:
             device.stats.incr("powered_seconds", int(time.monotonic() - online_since))
             device.close()
         device.close()
+
+    def _pause(self, device: Device, seconds: float) -> None:
+        device.wake.wait(seconds)  # stop() sets every device's wake event
+        device.wake.clear()
 
     def _save_stats(self, device: Device) -> None:
         if self.store is None:
@@ -169,3 +180,6 @@ class Supervisor:
                     extra={"device": event.device_id, "fault_code": event.fault.code, "hint": str(event.fault.hint)},
                 )
                 self.bus.publish("device.fault", event, source=event.device_id)
+            case Unsolicited():
+                # payloads may hold personal data (an Identity masks itself); never logged here
+                self.bus.publish(event.name, event.payload, type=MessageType.UNSOLICITED, source=event.device_id)

@@ -65,6 +65,7 @@ class Simulator(ABC):
         self.options = dict(options or {})
         # Wire time per byte (start + 8 data + stop bits); 0 means unpaced.
         baud = int(self.options.get("baud", "0") or 0)
+        self.line_baud: int | None = baud or None  # the device's UART rate, if it has one
         self._byte_time = 10.0 / baud if baud > 0 else 0.0
         self._out = TimedBytes()
         self._line_free_at = 0.0
@@ -74,6 +75,19 @@ class Simulator(ABC):
     @abstractmethod
     def receive(self, data: bytes) -> None:
         """Bytes the host wrote. Called from the transport's thread."""
+
+    def receive_at(self, data: bytes, host_baud: int | None) -> None:
+        """Bytes from a host UART set to `host_baud` (known on a pty). At the wrong rate a real
+        UART sees only framing errors, so the device hears nothing it can answer."""
+        if host_baud and self.line_baud and host_baud != self.line_baud:
+            return
+        self.receive(data)
+
+    def set_baud(self, baud: int) -> None:
+        """The device switches its UART rate (bytes already scheduled keep their timing)."""
+        with self._lock:
+            self.line_baud = baud
+            self._byte_time = 10.0 / baud
 
     def emit(self, data: bytes, delay: float = 0.0) -> None:
         """Send bytes to the host after `delay` seconds, paced at the configured baud rate."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import select
 import socket
+import termios
 import threading
 import tty
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from drivers.sim.base import Simulator, SimulatorUnplugged
 
 _POLL = 0.02
+_RATES = {getattr(termios, f"B{r}"): r for r in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)}
 
 
 class PtyServer:
@@ -40,7 +42,7 @@ class PtyServer:
                 if ready:
                     data = os.read(self._master, 4096)
                     if data:
-                        self.sim.receive(data)
+                        self.sim.receive_at(data, self.host_baud())
                 out = self.sim.take_output(4096, 0)
                 if out:
                     os.write(self._master, out)
@@ -48,6 +50,13 @@ class PtyServer:
                 continue
             except OSError:
                 return
+
+    def host_baud(self) -> int | None:
+        """The rate the host set on its end of the line (termios is shared by both pty ends)."""
+        try:
+            return _RATES.get(termios.tcgetattr(self._slave)[5])
+        except termios.error:
+            return None
 
     def close(self) -> None:
         """The pty disappears, as a USB serial adapter does when pulled."""

@@ -32,6 +32,9 @@ class Transport(ABC):
     def reset_input(self) -> None:
         """Drop whatever was received and not read yet (stale replies, line noise)."""
 
+    def set_baud(self, baud: int) -> None:
+        """Change the line rate. Only serial lines have one; elsewhere this does nothing."""
+
     @abstractmethod
     def close(self) -> None:
         """Release the port; idempotent."""

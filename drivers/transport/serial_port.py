@@ -80,6 +80,12 @@ class SerialTransport(Transport):
             # pyserial's loop:// raises TypeError when closed under it
             raise PortClosed(self.url, f"port lost ({_why(e)})") from None
 
+    def set_baud(self, baud: int) -> None:
+        try:
+            self._require_open().baudrate = baud
+        except (serial.SerialException, OSError) as e:
+            raise PortClosed(self.url, f"port lost ({_why(e)})") from None
+
     def close(self) -> None:
         try:
             self._port.close()
