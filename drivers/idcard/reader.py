@@ -1,0 +1,333 @@
+"""The ID card reader driver: SAM status and ID at open, armed card reads, lift-card tracking.
+
+Like UnifiedPOS AutoDisable, a flow arms the reader for one read; the reader polls find only
+while armed, and is quiet otherwise (one SAM status check every `status_period`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import time
+from dataclasses import dataclass
+
+from drivers.device import ActionHint, Device, DeviceFault, DeviceInfo, DeviceKind, DeviceState, DeviceStatus
+from drivers.errors import PortTimeout, ProtocolError
+from drivers.idcard.decode import BaseInfo, DecodeError, decode_address, decode_base_info, decode_sam_id
+from drivers.idcard.frames import (
+    BAUD_PROBE_ORDER,
+    Command,
+    Framer,
+    FramingError,
+    RawFrame,
+    ResponseFrame,
+    encode_command,
+    parse_response,
+)
+from drivers.idcard.identity import Identity
+from drivers.idcard.status import Reaction, Sw3, describe, reaction
+from drivers.transport import SerialSettings, Transport
+
+# Expected answer sizes (bytes) for the timeout rule: base + 1.5 × wire time (spec §11.2).
+ANSWER_BYTES = {
+    Command.RESET_SAM: 11, Command.SAM_STATUS: 11, Command.SAM_ID: 27, Command.FIND: 15, Command.SELECT: 19,
+    Command.READ_BASE: 1295, Command.READ_BASE_FP: 2321, Command.READ_ADDRESS: 81, Command.SET_BAUD: 11,
+    Command.SET_RF_FRAME: 11,
+}
+BASE_TIMEOUT = {Command.READ_BASE: 1.5, Command.READ_ADDRESS: 1.5, Command.READ_BASE_FP: 2.5}
+MAX_RETRY_FROM_FIND = 3
+
+
+class CardPresence(enum.Enum):
+    ABSENT = "absent"  # or not known to be there: find answers 80
+    READ_AWAITING_REMOVAL = "read_awaiting_removal"
+    UNKNOWN = "unknown"
+
+
+class SamState(enum.Enum):
+    OK = "ok"
+    FAULT = "fault"
+    UNKNOWN = "unknown"
+
+
+class Arming(enum.Enum):
+    DISARMED = "disarmed"
+    ARMED = "armed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class IdReaderStatus(DeviceStatus):
+    sam: SamState = SamState.UNKNOWN
+    card: CardPresence = CardPresence.UNKNOWN
+    arming: Arming = Arming.UNKNOWN
+
+
+@dataclass(frozen=True, repr=False)
+class CardRead:
+    """What a read produced. Fingerprint data is never kept, only how many bytes there were."""
+
+    identity: Identity
+    fingerprint_length: int
+    _appended_address: str | None = None
+
+    def newest_address(self) -> str | None:
+        return self._appended_address
+
+    def __repr__(self) -> str:
+        return f"CardRead({self.identity!r}, fingerprints={self.fingerprint_length}, address={'yes' if self._appended_address else 'no'})"
+
+
+@dataclass(frozen=True)
+class CardProblem:
+    sw3: int
+    text: str
+    text_en: str
+
+
+class ReaderError(Exception):
+    """The reader answered with a status that ends the operation (no personal data inside)."""
+
+    def __init__(self, command: Command, sw3: int) -> None:
+        self.command, self.sw3 = command, sw3
+        zh, en = describe(sw3)
+        super().__init__(f"{command.name}: SW3 {sw3:02X} {en} ({zh})")
+
+
+class IdCardReader(Device):
+    kind = DeviceKind.IDCARD
+    status_type = IdReaderStatus
+    counters = ("reads_ok", "reads_failed", "cards_rejected")
+
+    def __init__(
+        self,
+        device_id: str,
+        port: str,
+        *,
+        model: str = "sam-generic",
+        serial: SerialSettings | None = None,
+        baud: int | None = None,
+        probe_order: tuple[int, ...] = BAUD_PROBE_ORDER,
+        find_period: float = 0.3,
+        status_period: float = 3.0,
+        read_fingerprints: bool = False,
+        read_address: bool = True,
+        removal_probe: bool = True,
+        listener=None,
+    ) -> None:
+        super().__init__(device_id, port, model=model, serial=serial or SerialSettings(baudrate=baud or 115200), listener=listener)
+        self.baud = baud
+        self.probe_order = probe_order
+        self.find_period = find_period
+        self.status_period = status_period
+        self.read_fingerprints = read_fingerprints
+        self.read_address = read_address
+        self.removal_probe = removal_probe
+        self.sam_id: str | None = None
+        self._armed = False
+        self._awaiting_removal = False
+        self._failures = 0
+        self._last_status = 0.0
+
+    # -- what flows call ---------------------------------------------------------------------
+    def arm(self) -> None:
+        """Read the next card placed (one read, then disarm)."""
+        self._armed = True
+        self._failures = 0
+        self._update(arming=Arming.ARMED)
+        self.wake.set()
+
+    def disarm(self) -> None:
+        self._armed = False
+        self._update(arming=Arming.DISARMED)
+
+    @property
+    def armed(self) -> bool:
+        return self._armed
+
+    def poll_interval(self, configured: float) -> float:
+        return self.find_period if (self._armed or self._awaiting_removal) else min(configured, self.status_period)
+
+    # -- Device ----------------------------------------------------------------------------
+    def _identify(self, t: Transport) -> None:
+        if self.baud is None:
+            self.baud = self._probe(t)
+        else:
+            t.set_baud(self.baud)
+        self._check_sam(t)
+        answer = self.exchange(t, Command.SAM_ID)
+        if answer.sw3 == Sw3.OK:
+            self.sam_id = decode_sam_id(answer)
+        self.info = DeviceInfo(
+            kind=self.kind, model=self.model, serial_number=self.sam_id,
+            capabilities=frozenset({"fingerprints"} if self.read_fingerprints else set()) | {f"baud:{self.baud}"},
+        )
+        self._awaiting_removal = False
+        self._update(card=CardPresence.ABSENT, arming=Arming.ARMED if self._armed else Arming.DISARMED)
+
+    def _poll(self, t: Transport) -> None:
+        if self._awaiting_removal:
+            self._probe_removal(t)
+        elif self._armed:
+            self._card_cycle(t)
+        elif time.monotonic() - self._last_status >= self.status_period:
+            self._check_sam(t)
+
+    # -- protocol --------------------------------------------------------------------------
+    def timeout_for(self, command: Command) -> float:
+        wire = ANSWER_BYTES.get(command, 11) * 10 / (self.baud or 115200)
+        return BASE_TIMEOUT.get(command, 0.3) + 1.5 * wire
+
+    def exchange(self, t: Transport, command: Command, data: bytes = b"", para: int | None = None, retry: bool = True) -> ResponseFrame:
+        """Send one command, return its answer. A timeout or bad frame is retried once."""
+        frame = encode_command(command, data, para)
+        for attempt in range(2 if retry else 1):
+            t.reset_input()  # request/response, never pipelined: drop stale bytes first
+            t.write(frame)
+            try:
+                answer = self._await(t, command)
+            except (PortTimeout, ProtocolError):
+                self.stats.incr("communication_errors")
+                if attempt or not retry:
+                    raise
+                continue
+            if answer.sw3 in (Sw3.HOST_CHECKSUM, Sw3.HOST_LENGTH) and not attempt and retry:
+                continue  # the reader got a damaged frame from us: send it once more
+            self.stats.incr(f"sw3_{answer.sw3:02x}")
+            return answer
+        return answer
+
+    def _await(self, t: Transport, command: Command) -> ResponseFrame:
+        timeout = self.timeout_for(command)
+        gap = 0.1 * max(1.0, 115200 / (self.baud or 115200))  # inter-byte timeout, scaled
+        framer = Framer(min_len=4)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                what = "a partial answer" if framer.partial else "no answer"
+                raise PortTimeout(t.url, f"{what} to {command.name} within {timeout:.2f} s")
+            try:
+                chunk = t.read(4096, min(remaining, gap) if framer.partial else remaining)
+            except PortTimeout:
+                if framer.partial:
+                    framer.drop_partial()
+                    raise ProtocolError(t.url, f"answer to {command.name} stopped mid-frame") from None
+                continue
+            for event in framer.feed(chunk):
+                if isinstance(event, RawFrame):
+                    return parse_response(event)
+                if isinstance(event, FramingError):
+                    raise ProtocolError(t.url, f"bad answer to {command.name}: {event.detail}")
+
+    def _probe(self, t: Transport) -> int:
+        for rate in self.probe_order:
+            t.set_baud(rate)
+            self.baud = rate
+            try:
+                self.exchange(t, Command.SAM_STATUS, retry=False)
+                return rate
+            except (PortTimeout, ProtocolError):
+                continue
+        self.baud = None
+        raise PortTimeout(t.url, f"no answer to SAM status at {', '.join(map(str, self.probe_order))} bit/s")
+
+    def _check_sam(self, t: Transport) -> None:
+        self._last_status = time.monotonic()
+        answer = self.exchange(t, Command.SAM_STATUS)
+        if answer.sw3 == Sw3.OK:
+            self._update(sam=SamState.OK)
+            if self.state is DeviceState.HARDWARE_ERROR:
+                self.set_state(DeviceState.ONLINE, "SAM answers again")
+        else:
+            self._reader_fault(Command.SAM_STATUS, answer.sw3)
+
+    def _reader_fault(self, command: Command, sw3: int) -> None:
+        zh, en = describe(sw3)
+        self._update(sam=SamState.FAULT)
+        self.set_state(DeviceState.HARDWARE_ERROR, f"{command.name}: SW3 {sw3:02X} {en}")
+        self.raise_fault(DeviceFault(f"sw3_{sw3:02x}", ActionHint.MAINTENANCE, f"身份证阅读器故障：{zh}，请联系工作人员", en))
+
+    def _card_cycle(self, t: Transport) -> None:
+        found = self.exchange(t, Command.FIND)
+        if found.sw3 == Sw3.FIND_FAILED:
+            return  # no card yet
+        if found.sw3 != Sw3.FOUND:
+            self._problem(Command.FIND, found.sw3)
+            return
+        selected = self.exchange(t, Command.SELECT)
+        if selected.sw3 != Sw3.OK:
+            self._problem(Command.SELECT, selected.sw3)
+            return
+        command = Command.READ_BASE_FP if self.read_fingerprints else Command.READ_BASE
+        answer = self.exchange(t, command)
+        if answer.sw3 != Sw3.OK:
+            self._problem(command, answer.sw3)
+            return
+        try:
+            info: BaseInfo = decode_base_info(answer, command)
+        except DecodeError as e:
+            self.stats.incr("reads_failed")
+            self.stats.incr("cards_rejected")
+            self._finish_with("idcard.card_rejected", CardProblem(answer.sw3, "证件信息无法识别", f"card data not understood: {e}"))
+            return
+        address = None
+        if self.read_address:
+            extra = self.exchange(t, Command.READ_ADDRESS)
+            if extra.sw3 in (Sw3.OK, Sw3.NO_CONTENT):
+                try:
+                    address = decode_address(extra)
+                except DecodeError:
+                    address = None
+        self.stats.incr("reads_ok")
+        self.stats.incr("operations_ok")
+        self._finish_with("idcard.card_read", CardRead(info.identity, info.fingerprint_length, address))
+
+    def _finish_with(self, name: str, payload: object) -> None:
+        """End the transaction: disarm, ask for the card to be lifted, and watch for that."""
+        self._armed = False
+        self._failures = 0
+        self._awaiting_removal = True
+        self._update(card=CardPresence.READ_AWAITING_REMOVAL, arming=Arming.DISARMED)
+        self.notify(name, payload)
+        self.notify("idcard.remove_card")
+
+    def _problem(self, command: Command, sw3: int) -> None:
+        match reaction(sw3):
+            case Reaction.READER_FAULT:
+                self._reader_fault(command, sw3)
+            case Reaction.CARD_REJECTED:
+                self.stats.incr("reads_failed")
+                self.stats.incr("cards_rejected")
+                zh, en = describe(sw3)
+                self._finish_with("idcard.card_rejected", CardProblem(sw3, f"证件无法识别（{zh}）", en))
+            case Reaction.HOST_FRAMING:
+                self.stats.incr("communication_errors")
+                raise ProtocolError(self.port, f"reader reports a damaged frame twice ({describe(sw3)[1]})")
+            case _:  # moved card, poor coupling, sequence error: start again from find
+                self._failures += 1
+                if self._failures >= MAX_RETRY_FROM_FIND:
+                    self._failures = 0
+                    self.stats.incr("reads_failed")
+                    self.stats.incr("operations_failed")
+                    zh, en = describe(sw3)
+                    self.notify("idcard.read_failed", CardProblem(sw3, f"读卡失败（{zh}），请重新放置证件", en))
+
+    def _probe_removal(self, t: Transport) -> None:
+        """After a read, find answers 80 whether or not the card is still there (spec §10), so
+        presence is asked with a read of the appended address: it answers 90/91 while the card
+        is on the antenna and 41 once it has gone."""
+        if not self.removal_probe:
+            return
+        answer = self.exchange(t, Command.READ_ADDRESS)
+        if answer.sw3 in (Sw3.OK, Sw3.NO_CONTENT):
+            return
+        if reaction(answer.sw3) is Reaction.READER_FAULT:
+            self._reader_fault(Command.READ_ADDRESS, answer.sw3)
+            return
+        self._awaiting_removal = False
+        self._update(card=CardPresence.ABSENT)
+        self.notify("idcard.card_removed")
+
+    def _update(self, **changes: enum.Enum) -> None:
+        self.set_status(dataclasses.replace(self.status, **changes))

@@ -1,0 +1,175 @@
+"""Decoding the four card layouts (spec §6, §7, §14); identity masking; the check character (§9)."""
+
+import hashlib
+import pickle
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from drivers.idcard.cards import DECK, card_by_type
+from drivers.idcard.decode import DecodeError, decode_address, decode_base_info, decode_sam_id, decode_text
+from drivers.idcard.frames import Command, Framer, encode_response, parse_response
+from drivers.idcard.identity import CardType, id_check_char, id_number_valid
+
+H = bytes.fromhex
+
+
+def response(frame: bytes):
+    (event,) = Framer(min_len=4).feed(frame)
+    return parse_response(event)
+
+
+def _f(s, n):
+    return (s + " " * (n - len(s))).encode("utf-16-le")
+
+
+SPEC_TEXT = (
+    _f("张三", 15) + _f("1", 1) + _f("01", 2) + _f("19491231", 8) + _f("北京市朝阳区示例路1号", 35)
+    + _f("11010519491231002X", 18) + _f("北京市公安局朝阳分局", 15) + _f("20150601", 8) + _f("长期", 8) + _f("", 18)
+)
+SPEC_FRAME = encode_response(0x90, H("0100 0400") + SPEC_TEXT + bytes(1024))
+
+
+def test_spec_worked_example_frame():
+    assert len(SPEC_FRAME) == 1295 and SPEC_FRAME[-1] == 0xCF
+    assert SPEC_FRAME[:14] == H("AA AA AA 96 69 05 08 00 00 90 01 00 04 00")
+    assert hashlib.sha256(SPEC_FRAME).hexdigest() == "19b975ca3b0c14dc0faf2d5b688d35745e3a80657ef510216099e10b2cea6777"
+    # the simulator's first card is the spec's card, byte for byte
+    assert DECK[0].text_block() == SPEC_TEXT
+
+
+def test_decode_resident_card():
+    info = decode_base_info(response(SPEC_FRAME), Command.READ_BASE)
+    full = info.identity.reveal()
+    assert full == {
+        "card_type": "resident", "name": "张三", "sex_code": "1", "nation_code": "01", "birth_date": "1949-12-31",
+        "address": "北京市朝阳区示例路1号", "id_number": "11010519491231002X", "issuer": "北京市公安局朝阳分局",
+        "valid_from": "2015-06-01", "valid_to": "长期", "id_number_valid": True, "pass_number": None,
+        "issue_count": None, "english_name": None, "nationality": None,
+        "photo_sha256": hashlib.sha256(bytes(1024)).hexdigest(),
+    }
+    assert info.fingerprint_length == 0
+
+
+@pytest.mark.parametrize(
+    ("fp", "length", "header", "chk"),
+    [
+        (1024, 2321, "AA AA AA 96 69 09 0A 00 00 90 01 00 04 00 04 00", 0xC5),
+        (512, 1809, "AA AA AA 96 69 07 0A 00 00 90 01 00 04 00 02 00", None),
+        (0, 1297, "AA AA AA 96 69 05 0A 00 00 90 01 00 04 00 00 00", 0xCD),
+    ],
+)
+def test_fingerprint_layouts(fp, length, header, chk):
+    frame = encode_response(0x90, H("0100 0400") + fp.to_bytes(2, "big") + SPEC_TEXT + bytes(1024) + bytes(fp))
+    assert len(frame) == length and frame[:16] == H(header)
+    if chk is not None:
+        assert frame[-1] == chk
+    info = decode_base_info(response(frame), Command.READ_BASE_FP)
+    assert info.fingerprint_length == fp and info.identity.reveal()["name"] == "张三"
+
+
+def test_layout_is_chosen_by_the_command_not_guessed():
+    with pytest.raises(DecodeError, match="do not match"):
+        decode_base_info(response(SPEC_FRAME), Command.READ_BASE_FP)
+    fp_frame = encode_response(0x90, H("0100 0400 0000") + SPEC_TEXT + bytes(1024))
+    with pytest.raises(DecodeError, match="do not match"):
+        decode_base_info(response(fp_frame), Command.READ_BASE)
+
+
+def test_hk_mo_tw_permit():
+    i = decode_text(card_by_type(CardType.HK_MO_TW).text_block()).reveal()
+    assert (i["card_type"], i["pass_number"], i["issue_count"], i["nation_code"]) == ("hk_mo_tw", "H12345678", "01", None)
+    assert i["id_number"].startswith("810000") and i["id_number_valid"]
+
+
+def test_foreign_2017_card_uses_its_own_offsets():
+    i = decode_text(card_by_type(CardType.FOREIGN_2017).text_block()).reveal()
+    assert i["english_name"] == "SMITH, JOHN ALEXANDER" and i["name"] == "史密斯"
+    assert (i["id_number"], i["nationality"], i["birth_date"]) == ("CAN310085012345", "CAN", "1985-01-01")
+    assert i["id_number_valid"]  # shape only: this edition has no check character
+
+
+def test_foreign_2023_card_joins_the_english_name():
+    i = decode_text(card_by_type(CardType.FOREIGN_2023).text_block()).reveal()
+    assert i["english_name"] == "WILLIAMSON-MONTGOMERY, MARY ELIZABETH ANNE"
+    assert (i["name"], i["nationality"], i["valid_to"]) == ("玛丽", "GBR", "2034-01-01")
+    assert i["id_number"].startswith("9") and i["id_number_valid"]
+
+
+def test_unknown_card_type_is_an_error_without_personal_data():
+    block = bytearray(SPEC_TEXT)
+    block[248:250] = "Q".encode("utf-16-le")
+    with pytest.raises(DecodeError) as info:
+        decode_text(bytes(block))
+    assert "51 00" in str(info.value) and "张" not in str(info.value)
+
+
+def test_nul_padding_is_stripped():
+    block = bytearray(SPEC_TEXT)
+    block[4:30] = bytes(26)  # name padded with NULs instead of spaces
+    assert decode_text(bytes(block)).reveal()["name"] == "张三"
+
+
+def test_invalid_check_character_is_reported_not_accepted():
+    card = DECK[-1]
+    identity = decode_text(card.text_block())
+    assert identity.id_number_valid is False and identity.reveal()["id_number"].endswith("9")
+
+
+def test_appended_address_both_empty_forms():
+    frame = H(
+        "AA AA AA 96 69 00 4A 00 00 90 17 53 AC 4E 02 5E 1D 67 33 96 3A 53 3A 79 8B 4F EF 8D 32 00 F7 53"
+        + " 20 00" * 24 + " E5"
+    )
+    assert decode_address(response(frame)) == "北京市朝阳区示例路2号"
+    assert decode_address(response(H("AA AA AA 96 69 00 04 00 00 91 95"))) is None
+    assert decode_address(response(encode_response(0x90, _f("", 35)))) is None
+
+
+def test_sam_id_display():
+    frame = H("AA AA AA 96 69 00 14 00 00 90 05 00 01 00 A8 68 32 01 15 CD 5B 07 D2 02 96 49 F8")
+    assert decode_sam_id(response(frame)) == "05.01-20080808-0123456789-1234567890"
+
+
+# -- identity masking ------------------------------------------------------------------------
+def test_identity_masks_itself_everywhere():
+    identity = decode_base_info(response(SPEC_FRAME), Command.READ_BASE).identity
+    for text in (repr(identity), str(identity), f"{identity}", str(identity.masked())):
+        assert "张三" not in text and "11010519491231002X" not in text and "示例路" not in text
+    assert identity.masked()["name"] == "张*" and identity.masked()["id_number"] == "110***********002X"
+    assert identity.masked()["photo_sha256"] is None
+    with pytest.raises(TypeError, match="not serialisable"):
+        pickle.dumps(identity)
+    assert set(identity.personal_values()) == {"张三", "11010519491231002X", "北京市朝阳区示例路1号"}
+
+
+# -- GB 11643 check character (spec §9 vectors) --------------------------------------------
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("11010519491231002X", True), ("110105194912310011", True), ("110105194912310038", True),
+        ("440304198507120010", True), ("810000199001010019", True), ("830000199001010012", True),
+        ("932682198501010017", True), ("911124198108030024", True), ("110105194912310029", False),
+        ("130323198609114463", False), ("11010519491231002x", True), ("11010519491331002X", False),
+        ("1101051949123100", False), ("", False),
+    ],
+)
+def test_id_number_vectors(number, valid):
+    assert id_number_valid(number) is valid
+
+
+@given(st.from_regex(r"[1-9]\d{5}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|1\d|2[0-8])\d{3}", fullmatch=True))
+def test_check_character_round_trip(body):
+    assert id_number_valid(body + id_check_char(body))
+    wrong = "10X98765432"[("10X98765432".index(id_check_char(body)) + 1) % 11]
+    assert not id_number_valid(body + wrong)
+
+
+@given(st.binary(min_size=256, max_size=256))
+def test_fuzz_text_block(block):
+    try:
+        identity = decode_text(block)
+    except DecodeError:
+        return
+    assert isinstance(repr(identity), str)
