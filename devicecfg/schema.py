@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from drivers.device import DeviceKind
 from drivers.errors import BadPortUrl
@@ -14,7 +14,9 @@ from drivers.transport.url import parse_port_url
 
 class Strict(BaseModel):
     # Unknown keys are errors: a misspelt key must not be silently ignored on a kiosk.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict: `locks = "16"` or `enabled = "yes"` is a wrong type, not a guess. Enum fields
+    # opt out (TOML gives them as strings) with Field(strict=False).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def _valid_port(url: str) -> str:
@@ -25,8 +27,17 @@ def _valid_port(url: str) -> str:
     return url
 
 
+# Named so that the loader can explain a pattern mismatch in words (devicecfg.messages).
+IDENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+PREFIX_PATTERN = r"^[A-Z]{1,2}$"
+HTTP_URL_PATTERN = r"^https?://"
+
+# Context key for model_validate: the caller (devicecfg.loader) runs the whole-config checks
+# itself, so that each problem is reported with its own key path and line.
+SKIP_CROSS_CHECKS = "devicecfg.skip_cross_checks"
+
 PortUrlStr = Annotated[str, AfterValidator(_valid_port)]
-Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+Ident = Annotated[str, Field(pattern=IDENT_PATTERN)]
 
 
 class KioskSection(Strict):
@@ -41,7 +52,7 @@ class KioskSection(Strict):
 
 
 class BackendSection(Strict):
-    url: Annotated[str, Field(pattern=r"^https?://")]
+    url: Annotated[str, Field(pattern=HTTP_URL_PATTERN)]
     ca_bundle: str = ""
     timeout_s: float = Field(default=10, gt=0, le=120)
 
@@ -55,8 +66,8 @@ class Service(Strict):
     code: Ident
     name: str = Field(min_length=1)
     name_en: str = ""
-    prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]  # ticket number prefix
-    kind: ServiceKind = ServiceKind.QUEUE
+    prefix: Annotated[str, Field(pattern=PREFIX_PATTERN)]  # ticket number prefix
+    kind: ServiceKind = Field(default=ServiceKind.QUEUE, strict=False)
 
 
 class ServiceGroup(Strict):
@@ -78,7 +89,7 @@ class SerialConfig(Strict):
 
 class DeviceConfig(Strict):
     id: Ident
-    kind: DeviceKind
+    kind: DeviceKind = Field(strict=False)
     model: str  # a profile name from devicecfg/profiles/<kind>.toml
     port: PortUrlStr
     enabled: bool = True
@@ -92,14 +103,23 @@ class CompartmentSize(enum.StrEnum):
     L = "L"
 
 
+class Polarity(enum.StrEnum):
+    # NORMAL: a set bit / status 11 means latched (上锁短路, lock_shorted) or item present.
+    NORMAL = "normal"
+    INVERTED = "inverted"
+
+
 class LockerBoard(Strict):
     device: Ident  # the [[devices]] id of the RS-485 line this board sits on
     address: int = Field(ge=0, le=255)
     locks: int = Field(ge=1, le=48)
     first_compartment: int = Field(ge=1)
-    size: CompartmentSize = CompartmentSize.M
+    size: CompartmentSize = Field(default=CompartmentSize.M, strict=False)
     item_sensor: bool = True
     disabled: list[int] = []  # compartment numbers out of service
+    # Per-board overrides of the model profile's defaults (locker-boards.md §2.4, §3.3).
+    feedback_polarity: Polarity | None = Field(default=None, strict=False)
+    item_polarity: Polarity | None = Field(default=None, strict=False)
 
 
 class Cabinet(Strict):
@@ -115,7 +135,9 @@ class KioskConfig(Strict):
     cabinets: list[Cabinet] = []
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> KioskConfig:
+    def _unique_ids(self, info: ValidationInfo) -> KioskConfig:
+        if info.context and info.context.get(SKIP_CROSS_CHECKS):
+            return self
         seen: set[str] = set()
         for d in self.devices:
             if d.id in seen:
