@@ -78,7 +78,8 @@ class ServiceGroup(Strict):
 
 
 class SerialConfig(Strict):
-    baudrate: Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] = 9600
+    # None: the model profile's rate (an ID card reader then probes its usual rates)
+    baudrate: Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] | None = None
     bytesize: Literal[7, 8] = 8
     parity: Literal["N", "E", "O"] = "N"
     stopbits: Literal[1, 2] = 1

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from devicecfg import load_config
+from devicecfg.profiles import IdCardProfile, profile_for
 from devicecfg.schema import DeviceConfig, KioskConfig
 from drivers.device import Device, DeviceKind
+from drivers.idcard.reader import IdCardReader, ReaderTimings
 from drivers.transport import SerialSettings
 from kiosk.bus import EventBus
 from kiosk.core import Kiosk
@@ -20,16 +22,45 @@ from kiosk.supervisor import Supervisor, Unbuilt
 
 log = logging.getLogger(__name__)
 
-DriverBuilder = Callable[[DeviceConfig, SerialSettings | None], Device]
+DriverBuilder = Callable[[DeviceConfig], Device]
+
+
+def serial_settings(cfg: DeviceConfig, default_baud: int) -> SerialSettings:
+    if cfg.serial is None:
+        return SerialSettings(baudrate=default_baud)
+    values = cfg.serial.model_dump()
+    values["baudrate"] = values["baudrate"] or default_baud
+    return SerialSettings(**values)
+
+
+def build_idcard(cfg: DeviceConfig) -> IdCardReader:
+    p = profile_for(cfg.kind, cfg.model)
+    assert isinstance(p, IdCardProfile)
+    configured = cfg.serial.baudrate if cfg.serial else None
+    return IdCardReader(
+        cfg.id,
+        cfg.port,
+        model=cfg.model,
+        serial=serial_settings(cfg, p.baudrate),
+        baud=configured,  # None: probe the profile's rates, 11 FF first answer wins
+        probe_order=tuple(p.baud_probe),
+        timings=ReaderTimings(
+            base=p.timeout_base_ms / 1000,
+            read=p.timeout_read_ms / 1000,
+            read_fp=p.timeout_read_fp_ms / 1000,
+            wire_factor=p.wire_time_factor,
+            inter_byte=p.inter_byte_timeout_ms / 1000,
+            retries=p.retries,
+        ),
+        find_period=p.find_poll_ms / 1000,
+        read_fingerprints=p.read_fingerprints,
+    )
+
 
 # One builder per device kind; each device issue adds its driver here.
-DRIVERS: dict[DeviceKind, DriverBuilder] = {}
-
-
-def serial_settings(cfg: DeviceConfig) -> SerialSettings | None:
-    if cfg.serial is None:
-        return None
-    return SerialSettings(**cfg.serial.model_dump())
+DRIVERS: dict[DeviceKind, DriverBuilder] = {
+    DeviceKind.IDCARD: build_idcard,
+}
 
 
 def build_devices(config: KioskConfig) -> tuple[list[Device], list[Unbuilt]]:
@@ -42,7 +73,7 @@ def build_devices(config: KioskConfig) -> tuple[list[Device], list[Unbuilt]]:
         if builder is None:
             unbuilt.append(Unbuilt(cfg.id, cfg.kind, f"this version has no driver for {cfg.kind} devices"))
             continue
-        devices.append(builder(cfg, serial_settings(cfg)))
+        devices.append(builder(cfg))
     return devices, unbuilt
 
 

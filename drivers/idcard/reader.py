@@ -34,8 +34,26 @@ ANSWER_BYTES = {
     Command.READ_BASE: 1295, Command.READ_BASE_FP: 2321, Command.READ_ADDRESS: 81, Command.SET_BAUD: 11,
     Command.SET_RF_FRAME: 11,
 }
-BASE_TIMEOUT = {Command.READ_BASE: 1.5, Command.READ_ADDRESS: 1.5, Command.READ_BASE_FP: 2.5}
 MAX_RETRY_FROM_FIND = 3
+
+
+@dataclass(frozen=True)
+class ReaderTimings:
+    """Timeout = base + wire_factor × wire time of the expected answer (spec §11.2)."""
+
+    base: float = 0.3  # 11, 12, 20 xx, 60, 61
+    read: float = 1.5  # 30 01, 30 03
+    read_fp: float = 2.5  # 30 10
+    wire_factor: float = 1.5
+    inter_byte: float = 0.1  # at 115200, scaled with the rate (spec §3)
+    retries: int = 1
+
+    def base_for(self, command: Command) -> float:
+        if command is Command.READ_BASE_FP:
+            return self.read_fp
+        if command in (Command.READ_BASE, Command.READ_ADDRESS):
+            return self.read
+        return self.base
 
 
 class CardPresence(enum.Enum):
@@ -108,6 +126,7 @@ class IdCardReader(Device):
         serial: SerialSettings | None = None,
         baud: int | None = None,
         probe_order: tuple[int, ...] = BAUD_PROBE_ORDER,
+        timings: ReaderTimings = ReaderTimings(),
         find_period: float = 0.3,
         status_period: float = 3.0,
         read_fingerprints: bool = False,
@@ -116,8 +135,10 @@ class IdCardReader(Device):
         listener=None,
     ) -> None:
         super().__init__(device_id, port, model=model, serial=serial or SerialSettings(baudrate=baud or 115200), listener=listener)
+        self.configured_baud = baud  # None: probe, starting with the rate that answered last
         self.baud = baud
         self.probe_order = probe_order
+        self.timings = timings
         self.find_period = find_period
         self.status_period = status_period
         self.read_fingerprints = read_fingerprints
@@ -150,9 +171,10 @@ class IdCardReader(Device):
 
     # -- Device ----------------------------------------------------------------------------
     def _identify(self, t: Transport) -> None:
-        if self.baud is None:
+        if self.configured_baud is None:
             self.baud = self._probe(t)
         else:
+            self.baud = self.configured_baud
             t.set_baud(self.baud)
         self._check_sam(t)
         answer = self.exchange(t, Command.SAM_ID)
@@ -176,22 +198,23 @@ class IdCardReader(Device):
     # -- protocol --------------------------------------------------------------------------
     def timeout_for(self, command: Command) -> float:
         wire = ANSWER_BYTES.get(command, 11) * 10 / (self.baud or 115200)
-        return BASE_TIMEOUT.get(command, 0.3) + 1.5 * wire
+        return self.timings.base_for(command) + self.timings.wire_factor * wire
 
     def exchange(self, t: Transport, command: Command, data: bytes = b"", para: int | None = None, retry: bool = True) -> ResponseFrame:
         """Send one command, return its answer. A timeout or bad frame is retried once."""
         frame = encode_command(command, data, para)
-        for attempt in range(2 if retry else 1):
+        attempts = 1 + (self.timings.retries if retry else 0)
+        for attempt in range(attempts):
             t.reset_input()  # request/response, never pipelined: drop stale bytes first
             t.write(frame)
             try:
                 answer = self._await(t, command)
             except (PortTimeout, ProtocolError):
                 self.stats.incr("communication_errors")
-                if attempt or not retry:
+                if attempt == attempts - 1:
                     raise
                 continue
-            if answer.sw3 in (Sw3.HOST_CHECKSUM, Sw3.HOST_LENGTH) and not attempt and retry:
+            if answer.sw3 in (Sw3.HOST_CHECKSUM, Sw3.HOST_LENGTH) and attempt < attempts - 1:
                 continue  # the reader got a damaged frame from us: send it once more
             self.stats.incr(f"sw3_{answer.sw3:02x}")
             return answer
@@ -199,7 +222,7 @@ class IdCardReader(Device):
 
     def _await(self, t: Transport, command: Command) -> ResponseFrame:
         timeout = self.timeout_for(command)
-        gap = 0.1 * max(1.0, 115200 / (self.baud or 115200))  # inter-byte timeout, scaled
+        gap = self.timings.inter_byte * max(1.0, 115200 / (self.baud or 115200))
         framer = Framer(min_len=4)
         deadline = time.monotonic() + timeout
         while True:
@@ -221,7 +244,8 @@ class IdCardReader(Device):
                     raise ProtocolError(t.url, f"bad answer to {command.name}: {event.detail}")
 
     def _probe(self, t: Transport) -> int:
-        for rate in self.probe_order:
+        remembered = [self.baud] if self.baud else []
+        for rate in dict.fromkeys(remembered + list(self.probe_order)):
             t.set_baud(rate)
             self.baud = rate
             try:
