@@ -56,6 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     csub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = csub.add_parser("check", help="validate a site config; print every problem with its key and line")
     check.add_argument("file", type=Path, nargs="?", help="TOML file (default: the bundled simulated hall)")
+
+    from kiosk import diag_idcard, sim_cli
+
+    diag = sub.add_parser("diag", help="talk to one device directly (technicians, integrators)")
+    dsub = diag.add_subparsers(dest="device", metavar="DEVICE", required=True)
+    diag_idcard.add_parser(dsub)
+
+    sim = sub.add_parser("sim", help="serve a device simulator on a pty or TCP port")
+    ssub = sim.add_subparsers(dest="device", metavar="DEVICE", required=True)
+    sim_cli.add_parser(ssub)
     return p
 
 
@@ -104,7 +114,7 @@ def main(argv: Sequence[str] | None = None, run_ui: UiRunner | None = None) -> i
         return cmd_config_check(args.file)
     if args.command == "run":
         return cmd_run(args, run_ui)
-    return 2
+    return args.handler(args)
 
 
 if __name__ == "__main__":

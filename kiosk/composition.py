@@ -96,3 +96,12 @@ def build_kiosk(
         unbuilt=unbuilt,
     )
     return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor)
+
+
+def build_idcard_for_port(port: str, baud: int | None = None, model: str = "sam-generic", listener=None) -> IdCardReader:
+    """A reader on an explicit port, for `kiosk diag idcard` (still built here, from a profile)."""
+    cfg = DeviceConfig(id="idcard", kind=DeviceKind.IDCARD, model=model, port=port)
+    reader = build_idcard(cfg)
+    reader.configured_baud = reader.baud = baud
+    reader.set_listener(listener)
+    return reader
