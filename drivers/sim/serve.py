@@ -32,10 +32,17 @@ class PtyServer:
             self.link.unlink(missing_ok=True)
             self.link.symlink_to(self.path)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"sim-pty-{sim.kind}", daemon=True)
-        self._thread.start()
+        # One thread per direction, each blocking on its source, so an answer goes out the
+        # moment the simulator makes it due (a polling loop would add its period to every
+        # exchange and spoil timing measurements).
+        self._threads = [
+            threading.Thread(target=self._host_to_device, name=f"sim-pty-rx-{sim.kind}", daemon=True),
+            threading.Thread(target=self._device_to_host, name=f"sim-pty-tx-{sim.kind}", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
 
-    def _run(self) -> None:
+    def _host_to_device(self) -> None:
         while not self._stop.is_set():
             try:
                 ready, _, _ = select.select([self._master], [], [], _POLL)
@@ -43,11 +50,19 @@ class PtyServer:
                     data = os.read(self._master, 4096)
                     if data:
                         self.sim.receive_at(data, self.host_baud())
-                out = self.sim.take_output(4096, 0)
+            except OSError:
+                return
+
+    def _device_to_host(self) -> None:
+        while not self._stop.is_set():
+            try:
+                out = self.sim.take_output(4096, _POLL)
+            except SimulatorUnplugged:
+                self._stop.wait(_POLL)
+                continue
+            try:
                 if out:
                     os.write(self._master, out)
-            except SimulatorUnplugged:
-                continue
             except OSError:
                 return
 
@@ -61,7 +76,8 @@ class PtyServer:
     def close(self) -> None:
         """The pty disappears, as a USB serial adapter does when pulled."""
         self._stop.set()
-        self._thread.join(timeout=1)
+        for t in self._threads:
+            t.join(timeout=1)
         for fd in (self._master, self._slave):
             try:
                 os.close(fd)
@@ -105,25 +121,32 @@ class TcpServer:
                 self._serve(conn)
 
     def _serve(self, conn: socket.socket) -> None:
+        done = threading.Event()
+
+        def device_to_host() -> None:
+            while not (done.is_set() or self._stop.is_set()):
+                try:
+                    out = self.sim.take_output(4096, _POLL)
+                    if out:
+                        conn.sendall(out)
+                except (SimulatorUnplugged, OSError):
+                    done.set()
+
+        writer = threading.Thread(target=device_to_host, name=f"sim-tcp-tx-{self.sim.kind}", daemon=True)
+        writer.start()
         conn.settimeout(_POLL)
-        while not self._stop.is_set():
+        while not (done.is_set() or self._stop.is_set()):
             try:
                 data = conn.recv(4096)
-                if not data:
-                    return
-                self.sim.receive(data)
             except TimeoutError:
-                pass
+                continue
             except OSError:
-                return
-            try:
-                out = self.sim.take_output(4096, 0)
-                if out:
-                    conn.sendall(out)
-            except SimulatorUnplugged:
-                return
-            except OSError:
-                return
+                break
+            if not data:
+                break
+            self.sim.receive(data)
+        done.set()
+        writer.join(timeout=1)
 
     def close(self) -> None:
         self._stop.set()
