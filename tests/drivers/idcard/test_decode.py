@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from drivers.idcard.cards import DECK, card_by_type
 from drivers.idcard.decode import DecodeError, decode_address, decode_base_info, decode_sam_id, decode_text
-from drivers.idcard.frames import Command, Framer, encode_response, parse_response
+from drivers.idcard.frames import Command, Framer, RawFrame, encode_response, parse_response
 from drivers.idcard.identity import CardType, id_check_char, id_number_valid
 
 H = bytes.fromhex
@@ -173,3 +173,19 @@ def test_fuzz_text_block(block):
     except DecodeError:
         return
     assert isinstance(repr(identity), str)
+
+
+@given(st.lists(st.tuples(st.integers(0, 1294), st.integers(0, 255)), min_size=1, max_size=6), st.booleans())
+def test_fuzz_mutated_read_frames_decode_or_fail_typed(mutations, fingerprints):
+    frame = bytearray(SPEC_FRAME)
+    for pos, value in mutations:
+        frame[pos] = value
+    command = Command.READ_BASE_FP if fingerprints else Command.READ_BASE
+    for event in Framer(min_len=4).feed(bytes(frame)):
+        if isinstance(event, RawFrame):
+            r = parse_response(event)
+            try:
+                info = decode_base_info(r, command)
+            except DecodeError:
+                continue
+            assert "张三" not in repr(info.identity)
