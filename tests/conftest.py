@@ -1,0 +1,11 @@
+# Kivy reads its environment at its first import, wherever that happens: set it before any test
+# module is collected (kivy-notes §4.1). The Kivy fixtures live in tests/ui/conftest.py.
+import os
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")  # Kivy must not parse pytest's argv
+os.environ.setdefault("KIVY_NO_CONFIG", "1")  # no ~/.kivy/config.ini
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # plain logging, so caplog works
+os.environ.setdefault("KIVY_WINDOW", "sdl2")  # never the x11 provider that exits the process
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")

@@ -1,0 +1,63 @@
+"""Kivy fixtures: one offscreen window per session, frames pumped by hand (kivy-notes §4.1).
+
+No App.run(), no GraphicUnitTest, no mock GL backend: `app._run_prepare()` builds the real app
+into the session window, and tests tap widgets with UnitTestTouch between EventLoop.idle() frames.
+"""
+
+from ui import kivyenv  # noqa: I001  (first: CJK font and config before any other kivy import)
+
+kivyenv.configure(fullscreen=False, size=(1920, 1080), maxfps=0, touch_input=False)
+
+import pytest  # noqa: E402
+
+from kiosk.core import Kiosk  # noqa: E402
+from tests.ui.fakes import make_kiosk  # noqa: E402
+from tests.ui.kivyhelp import SIZE, pump, settle  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def window():
+    from kivy.base import EventLoop
+
+    EventLoop.ensure_window()
+    from kivy.core.window import Window
+
+    assert tuple(Window.size) == SIZE, "another test resized the shared window"
+    return Window
+
+
+@pytest.fixture
+def kiosk() -> Kiosk:
+    return make_kiosk()
+
+
+@pytest.fixture
+def app(window, kiosk):
+    from ui.app import KioskApp
+
+    app = KioskApp(kiosk)
+    app._run_prepare()
+    pump(3)
+    yield app
+    forget_app(app, window)
+
+
+def forget_app(app, window) -> None:
+    """Undo `_run_prepare()` so the next test's app starts clean in the same window."""
+    from kivy.app import App
+    from kivy.lang.parser import global_idmap
+
+    app.dispatch("on_stop")
+    for child in list(window.children):
+        window.remove_widget(child)
+    pump(1)
+    App._running_app = None
+    # kv's `app` is a proxy that caches the running app and forgets it on that app's on_stop;
+    # a kv rule evaluated during the teardown above would cache the old app again.
+    object.__setattr__(global_idmap["app"], "_obj", None)
+
+
+@pytest.fixture
+def home(app):
+    settle(app)
+    return app.sm.get_screen("home")

@@ -1,0 +1,48 @@
+"""The idle return home: after idle_timeout seconds without a touch away from a clean home."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kiosk.services.availability import Journey
+from tests.ui.kivyhelp import pump, pump_until, settle, tap
+
+pytestmark = pytest.mark.ui
+
+
+def test_timeout_comes_from_the_config(app, kiosk):
+    assert app.idle_timeout == kiosk.config.kiosk.idle_timeout_s == 90
+
+
+def test_idle_returns_home_from_services(app, home):
+    app.idle_timeout = 0.3
+    tap(home.tiles[Journey.TAKE_NUMBER])
+    settle(app)
+    assert app.sm.current == "services"
+    left_home = time.monotonic()
+    assert pump_until(lambda: app.sm.current == "home", 5.0), "idle timeout did not return home"
+    assert time.monotonic() - left_home >= 0.3 - 0.05
+
+
+def test_idle_resets_language_elder_mode_and_dialogs(app, home):
+    app.idle_timeout = 0.3
+    tap(home.ids.footer.ids.lang_button)
+    tap(home.ids.footer.ids.elder_button)
+    tap(home.tiles[Journey.PICKUP])
+    assert app.lang == "en" and app.elder and app.notice is not None
+    # elder mode doubles the wait
+    assert app.effective_idle_timeout() == pytest.approx(0.6)
+    assert pump_until(lambda: app.lang == "zh", 5.0)
+    assert not app.elder and app.notice is None and app.sm.current == "home"
+
+
+def test_a_clean_home_screen_is_left_alone(app, home):
+    app.idle_timeout = 0.2
+    resets = []
+    app.bind(lang=lambda *_: resets.append("lang"))
+    deadline = time.monotonic() + 0.4
+    while time.monotonic() < deadline:
+        pump(1)
+    assert app.sm.current == "home" and resets == []

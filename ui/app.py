@@ -1,0 +1,244 @@
+"""The kiosk's Kivy application and `run_ui`, the entry the `kiosk run` command calls.
+
+Hardened per kivy-notes §6: Esc, F1 (Kivy's settings panel) and window close / Alt-F4 are
+swallowed; there is one input provider (ui.kivyenv). Device state reaches the screens through
+the event bus: any `device.*` event refreshes the home tiles' availability, handed over to the
+Kivy main thread with the Clock (bus handlers run in the publisher's thread).
+"""
+
+from __future__ import annotations
+
+from ui import kivyenv  # noqa: I001  (first: environment, font and config before any kivy import)
+
+import datetime as _dt
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from ui import i18n
+from ui import theme as T
+from ui.idle import IdleWatcher
+from ui.screens.home import HomeScreen
+from ui.screens.services import ServicesScreen
+from ui.widgets.notice import NoticeView
+
+if TYPE_CHECKING:
+    from kiosk.core import Kiosk
+
+log = logging.getLogger(__name__)
+
+HOME = "home"
+ESCAPE = 27
+
+
+class KioskApp(App):
+    lang = OptionProperty(i18n.DEFAULT_LANG, options=list(i18n.LANGS))
+    elder = BooleanProperty(False)  # 大字模式
+    ui_scale = NumericProperty(1.0)  # dp sizes of touch targets: 1.0 or theme.ELDER_SCALE
+    idle_timeout = NumericProperty(90.0)  # seconds without a touch before the return home
+    hall_name = StringProperty("")
+    hall_name_en = StringProperty("")
+    now_date = StringProperty("")
+    now_time = StringProperty("")
+
+    use_kivy_settings = False
+
+    def __init__(self, kiosk: Kiosk, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.kiosk = kiosk
+        self.title = i18n.tr("app.title")
+        self.hall_name = kiosk.config.kiosk.hall_name
+        self.hall_name_en = kiosk.config.kiosk.hall_name_en
+        self.idle_timeout = float(kiosk.config.kiosk.idle_timeout_s)
+        self.sm: ScreenManager | None = None
+        self.notice: NoticeView | None = None
+        self.idle = IdleWatcher(self.effective_idle_timeout, self._has_session, self.reset_session)
+        self._refresh = Clock.create_trigger(self.refresh_availability)
+        self._unsubscribe = None
+        self._clock_event = None
+        self._window = None
+
+    # -- words -----------------------------------------------------------------------------------
+    def tr(self, key: str, lang: str | None = None, **fmt) -> str:
+        return i18n.tr(key, lang or self.lang, **fmt)
+
+    def pick(self, zh: str, en: str, lang: str | None = None) -> str:
+        return i18n.pick(zh, en, lang or self.lang)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def build(self):
+        from kivy.core.window import Window
+
+        Window.clearcolor = T.BG
+        # Screens switch at once: no motion to follow, and no shader transition, which costs
+        # seconds of shader compilation on a GPU-less box (Mesa llvmpipe).
+        self.sm = ScreenManager(transition=NoTransition())
+        self.sm.add_widget(HomeScreen(name=HOME))
+        self.sm.add_widget(ServicesScreen(name="services"))
+        return self.sm
+
+    def on_start(self) -> None:
+        from kivy.core.window import Window
+
+        self._window = Window
+        Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        self._unsubscribe = self.kiosk.bus.subscribe("device", self._on_device_event)
+        self._tick_clock()
+        self._clock_event = Clock.schedule_interval(self._tick_clock, 1.0)
+        self.refresh_availability()
+        self.idle.start(Window)
+
+    def on_stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._clock_event is not None:
+            self._clock_event.cancel()
+            self._clock_event = None
+        self._refresh.cancel()
+        self.idle.stop()
+        self.close_notice()
+        if self._window is not None:
+            self._window.unbind(
+                on_keyboard=self._on_keyboard,
+                on_request_close=self._on_request_close,
+            )
+            self._window.unbind(on_keyboard=self._on_keyboard_settings)
+            self._window = None
+
+    # -- hardening (kivy-notes §6) ---------------------------------------------------------------
+    def open_settings(self, *_args) -> bool:
+        return False  # F1 (also sent by some barcode scanners) must not open Kivy's settings
+
+    def _on_keyboard(self, _window, key, *_args) -> bool:
+        return key == ESCAPE  # True: consumed, Kivy's default handler never sees Esc
+
+    def _on_request_close(self, *_args, **_kwargs) -> bool:
+        return True  # window close / Alt-F4: refused
+
+    # -- navigation ------------------------------------------------------------------------------
+    def go(self, screen: str) -> None:
+        self.close_notice()
+        self.sm.current = screen
+
+    def go_home(self) -> None:
+        self.go(HOME)
+
+    def show_notice(self, title: str, message: str = "", todo: str = "") -> NoticeView:
+        self.close_notice()
+        self.notice = NoticeView(title=title, message=message, todo=todo)
+        self.notice.bind(on_dismiss=self._notice_closed)
+        self.notice.open(animation=False)
+        return self.notice
+
+    def close_notice(self) -> None:
+        if self.notice is not None:
+            self.notice.dismiss(animation=False)
+            self.notice = None
+
+    def _notice_closed(self, view: NoticeView) -> None:
+        if self.notice is view:
+            self.notice = None
+
+    # -- modes -----------------------------------------------------------------------------------
+    def toggle_elder(self) -> None:
+        self.elder = not self.elder
+
+    def toggle_lang(self) -> None:
+        self.lang = "en" if self.lang == "zh" else "zh"
+
+    def on_elder(self, _app, elder: bool) -> None:
+        self.ui_scale = T.ELDER_SCALE if elder else 1.0
+
+    def on_lang(self, _app, _lang: str) -> None:
+        self._tick_clock()
+
+    # -- idle return home ------------------------------------------------------------------------
+    def effective_idle_timeout(self) -> float:
+        return self.idle_timeout * (T.ELDER_IDLE_FACTOR if self.elder else 1.0)
+
+    def _has_session(self) -> bool:
+        """Is anything of the last visitor's left to reset?"""
+        return bool(
+            (self.sm is not None and self.sm.current != HOME)
+            or self.notice is not None
+            or self.elder
+            or self.lang != i18n.DEFAULT_LANG
+        )
+
+    def reset_session(self) -> None:
+        """Back to a clean home screen: no dialog, Chinese, normal text."""
+        log.info("idle: back to the home screen")
+        self.close_notice()
+        if self.sm is not None and self.sm.current != HOME:
+            self.sm.current = HOME
+        self.lang = i18n.DEFAULT_LANG
+        self.elder = False
+
+    # -- clock and devices -----------------------------------------------------------------------
+    def _tick_clock(self, *_args) -> None:
+        now = _dt.datetime.now()
+        self.now_date = i18n.format_date(now, self.lang)
+        self.now_time = i18n.format_time(now)
+
+    def _on_device_event(self, _envelope) -> None:
+        self._refresh()  # any thread: Clock triggers are thread-safe; coalesces bursts
+
+    def refresh_availability(self, *_args) -> None:
+        try:
+            availability = self.kiosk.availability()
+        except Exception:
+            log.exception("could not read journey availability; keeping the tiles as they were")
+            return
+        if self.sm is not None:
+            self.sm.get_screen(HOME).apply_availability(availability)
+
+
+def run_ui(
+    kiosk: Kiosk,
+    fullscreen: bool = True,
+    *,
+    size: tuple[int, int] | None = None,
+    exit_after: float | None = None,
+    screenshot: str | os.PathLike[str] | None = None,
+) -> int:
+    """Show the UI and block until it stops; returns the exit status (0).
+
+    The caller owns the kiosk's lifecycle (`kiosk.start()` before, `kiosk.stop()` after).
+    `fullscreen=False` opens a `size` window (default 1920x1080) for development. For smoke runs,
+    `exit_after` stops the app after that many seconds; with `screenshot`, the screen is saved
+    to that PNG path just before.
+    """
+    kivyenv.configure(fullscreen=fullscreen, size=size)
+    app = KioskApp(kiosk)
+    if exit_after is not None:
+
+        def finish(_dt: float) -> None:
+            if screenshot is not None:
+                save_screenshot(screenshot)
+            app.stop()
+
+        Clock.schedule_once(finish, exit_after)
+    app.run()
+    return 0
+
+
+def save_screenshot(path: str | os.PathLike[str]) -> Path:
+    """Save what the window shows to exactly `path` (Window.screenshot() numbers its names)."""
+    from kivy.core.window import Window
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        taken = Window.screenshot(name=str(Path(tmp) / "screen.png"))
+        shutil.move(taken, target)
+    log.info("screenshot saved", extra={"path": str(target)})
+    return target

@@ -1,0 +1,86 @@
+"""The UI's words in 简体中文 (the default) and English. No Kivy import.
+
+Site-specific names (hall, service groups, services) come from the config with their `*_en`
+fields; `pick()` falls back to Chinese where a site left the English name empty.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+CJK_RE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app.title": ("政务服务自助终端", "Government Services Self-Service Terminal"),
+    "home.welcome": ("您好，请选择要办理的业务", "Welcome. Please choose what you would like to do."),
+    "home.help": ("如需帮助，请咨询大厅工作人员", "Need help? Please ask a member of staff."),
+    # journeys (the four home tiles)
+    "take_number": ("取号", "Take a Number"),
+    "take_number.desc": ("选择业务，领取排队号", "Choose a service and get a queue number"),
+    "check_in": ("预约签到", "Appointment Check-in"),
+    "check_in.desc": ("已预约的办事人签到", "Check in for a booked appointment"),
+    "self_submit": ("自助申报", "Self-service Submission"),
+    "self_submit.desc": ("扫描材料，提交申请", "Scan your documents and apply"),
+    "pickup": ("证照领取", "Certificate Pickup"),
+    "pickup.desc": ("凭取件码领取办好的证照", "Collect a finished certificate with your pickup code"),
+    "tile.start": ("点击进入", "Tap to start"),
+    "tile.off": ("暂停服务", "Unavailable"),
+    # toggles
+    "elder.off": ("大字模式：已关闭", "Large text: Off"),
+    "elder.on": ("大字模式：已开启", "Large text: On"),
+    "lang.switch": ("English", "中文"),  # names the language you switch TO
+    # notices
+    "notice.ok": ("知道了", "OK"),
+    "notice.reason": ("原因：{text}", "Reason: {text}"),
+    "notice.todo": ("建议：{text}", "What you can do: {text}"),
+    "notice.off_title": ("{name}暂停服务", "{name} is temporarily unavailable"),
+    "notice.not_offered_title": ("{name}暂未开通", "{name} is not offered here yet"),
+    "notice.not_offered": ("本机暂未开通此项业务", "This terminal does not offer this service yet."),
+    "notice.not_offered_todo": ("请到服务窗口办理，或咨询大厅工作人员", "Please go to a service window or ask a member of staff."),
+    # services screen
+    "back": ("返回", "Back"),
+    "services.hint": ("请选择您要办理的业务", "Please choose your service."),
+    "services.hint_more": ("请选择您要办理的业务，上下滑动可查看更多", "Please choose your service. Swipe up or down to see more."),
+}
+
+_WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def tr(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
+    """The text for `key` in `lang`; `fmt` fills `{name}` style fields."""
+    zh, en = STRINGS[key]
+    text = en if lang == "en" else zh
+    return text.format(**fmt) if fmt else text
+
+
+def pick(zh: str, en: str, lang: str) -> str:
+    """A site-provided name: the English one in English mode when the site gave one."""
+    return en if lang == "en" and en else zh
+
+
+def sentence(text: str, lang: str) -> str:
+    """Make a fragment from the core ("the printer is not answering") read as a sentence."""
+    text = text.strip()
+    if not text or lang != "en":
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def format_date(now: _dt.datetime, lang: str) -> str:
+    if lang == "en":
+        return f"{_WEEKDAYS_EN[now.weekday()]}, {now.day} {_MONTHS_EN[now.month - 1]} {now.year}"
+    return f"{now.year}年{now.month}月{now.day}日 {_WEEKDAYS_ZH[now.weekday()]}"
+
+
+def format_time(now: _dt.datetime) -> str:
+    return f"{now:%H:%M}"
