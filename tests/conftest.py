@@ -9,3 +9,18 @@ os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # plain logging, so caplog wor
 os.environ.setdefault("KIVY_WINDOW", "sdl2")  # never the x11 provider that exits the process
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def echo_sim():
+    """sim://echo (tests/support.py) registered for one test; instances forgotten afterwards."""
+    from drivers.sim import registry
+    from tests.support import EchoSimulator
+
+    registry.register("echo", EchoSimulator)
+    yield
+    registry.forget_instances()
+    registry._factories.pop("echo", None)

@@ -31,15 +31,7 @@ class StateLog:
             return [e.state for e in self.events if e.device_id == device_id]
 
 
-@pytest.fixture
-def echo_registered():
-    registry.register("echo", EchoSimulator)
-    yield
-    registry.forget_instances()
-    registry._factories.pop("echo", None)
-
-
-def test_pty_disappears_and_comes_back(tmp_path, echo_registered):
+def test_pty_disappears_and_comes_back(tmp_path, echo_sim):
     link = tmp_path / "kiosk-printer"  # a stable udev-style name in front of /dev/pts/N
     sim = EchoSimulator()
     server = PtyServer(sim, link=link)
@@ -75,7 +67,7 @@ def test_pty_disappears_and_comes_back(tmp_path, echo_registered):
     store.close()
 
 
-def test_silent_device_goes_offline_and_recovers(echo_registered):
+def test_silent_device_goes_offline_and_recovers(echo_sim):
     bus = EventBus()
     dev = PingDevice("printer", "sim://echo?id=quiet")
     sup = Supervisor([dev], bus, poll_intervals={"printer": 0.02}, backoff=FAST)
@@ -91,7 +83,7 @@ def test_silent_device_goes_offline_and_recovers(echo_registered):
         sup.stop()
 
 
-def test_buggy_driver_does_not_stop_the_others(echo_registered):
+def test_buggy_driver_does_not_stop_the_others(echo_sim):
     bus = EventBus()
     buggy = BuggyDevice("buggy", "sim://echo?id=b")
     good = PingDevice("good", "sim://echo?id=g")
