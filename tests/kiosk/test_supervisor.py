@@ -3,7 +3,6 @@ and one device's failure never reaches another."""
 
 import threading
 
-
 from drivers.device import DeviceState, StateChanged
 from drivers.sim import registry
 from drivers.sim.serve import PtyServer
