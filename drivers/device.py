@@ -223,6 +223,9 @@ class Device(ABC):
             self.close()
             try:
                 self._transport = open_transport(self.port, self._serial)
+                # STARTING until _identify says otherwise (a driver that reports nothing is
+                # taken as online by the supervisor once open() returns)
+                self.set_state(DeviceState.STARTING, "port open")
                 self._identify(self._transport)
             except TransportError:
                 self.stats.incr("communication_errors")

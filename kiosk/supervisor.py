@@ -125,7 +125,7 @@ class Supervisor:
                 device.set_state(DeviceState.HARDWARE_ERROR, "driver error while opening")
                 self._pause(device, next(delays))
                 continue
-            if device.state in (DeviceState.STARTING, DeviceState.OFFLINE, DeviceState.NO_DEVICE):
+            if device.state is DeviceState.STARTING:
                 device.set_state(DeviceState.ONLINE, "opened")
             delays = iter(self.backoff.delays())
             online_since = time.monotonic()
