@@ -45,7 +45,10 @@ def test_reasons_in_both_languages():
     assert PrinterStatus(Online.OFFLINE, Paper.OK, Cover.OPEN, Cutter.OK).reason()[1] == "cover open"
 
 
-@given(st.tuples(*[st.one_of(st.none(), st.integers(0, 255).filter(valid_realtime))] * 4))
+VALID = st.integers(0, 255).map(lambda b: (b & ~0x93) | 0x12)  # any byte forced into 0xx1xx10
+
+
+@given(st.tuples(*[st.one_of(st.none(), VALID)] * 4))
 def test_classify_any_valid_bytes(raw):
     s = classify(RawStatus(*raw))
     assert s.state() in DeviceState
