@@ -9,10 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from devicecfg import load_config
-from devicecfg.profiles import IdCardProfile, profile_for
+from devicecfg.profiles import IdCardProfile, PrinterProfile, profile_for
 from devicecfg.schema import DeviceConfig, KioskConfig
 from drivers.device import Device, DeviceKind
 from drivers.idcard.reader import IdCardReader, ReaderTimings
+from drivers.printer.model import PrinterModel
+from drivers.printer.printer import EscPosPrinter
 from drivers.transport import SerialSettings
 from kiosk.bus import EventBus
 from kiosk.core import Kiosk
@@ -57,9 +59,46 @@ def build_idcard(cfg: DeviceConfig) -> IdCardReader:
     )
 
 
+def printer_model(p: PrinterProfile, name: str) -> PrinterModel:
+    return PrinterModel(
+        name=name,
+        dots=p.dots,
+        charset=p.font_charset,
+        font_missing=p.missing_ranges,
+        cutter=p.cutter != "none",
+        cut_command=p.cut_bytes,
+        qr_native=p.qr_mode == "native",
+        status_dle_eot=p.status_dle_eot,
+        barrier_gs_r=p.barrier_gs_r,
+        clear_dle_dc4=p.clear_dle_dc4,
+        recover_dle_enq=p.recover_dle_enq,
+        raster_band_rows=p.raster_band_rows,
+        speed_mm_s=float(p.speed_mm_s or 100),
+        dpi=p.dpi,
+    )
+
+
+def build_printer(cfg: DeviceConfig) -> EscPosPrinter:
+    p = profile_for(cfg.kind, cfg.model)
+    assert isinstance(p, PrinterProfile)
+    handshake = {"xonxoff": {"xonxoff": True}, "rtscts": {"rtscts": True}, "dsrdtr": {"dsrdtr": True}}.get(p.handshake, {})
+    serial = serial_settings(cfg, p.baudrate or 9600)
+    if cfg.serial is None and handshake:
+        serial = SerialSettings(baudrate=serial.baudrate, **handshake)
+    return EscPosPrinter(cfg.id, cfg.port, model=printer_model(p, cfg.model), serial=serial)
+
+
+def build_printer_for_port(port: str, model: str = "generic-80mm", listener=None) -> EscPosPrinter:
+    """A printer on an explicit port, for `kiosk diag printer` (still built here, from a profile)."""
+    printer = build_printer(DeviceConfig(id="printer", kind=DeviceKind.PRINTER, model=model, port=port))
+    printer.set_listener(listener)
+    return printer
+
+
 # One builder per device kind; each device issue adds its driver here.
 DRIVERS: dict[DeviceKind, DriverBuilder] = {
     DeviceKind.IDCARD: build_idcard,
+    DeviceKind.PRINTER: build_printer,
 }
 
 
