@@ -10,11 +10,18 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drivers.idcard.cards import DECK
+from drivers.sim.base import Simulator
 from drivers.sim.idcard import Fault, IdCardSimulator
 from drivers.sim.serve import PtyServer, TcpServer
+
+if TYPE_CHECKING:  # the printer pulls in numpy, Pillow and qrcode: only for `kiosk sim printer`
+    from drivers.sim.printer import PrinterSimulator
+    from drivers.sim.ticket_render import Ticket
 
 IDCARD_HELP = (
     "commands: cards | place N | lift | fault NAME [persistent] | clear | state | quit\n"
@@ -31,21 +38,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT instead of a pty (0 = any)")
     p.add_argument("--card", type=int, help="place this card of the deck at start")
     p.set_defaults(handler=run_idcard)
+    _add_printer_parser(sub)
 
 
 def run_idcard(args: argparse.Namespace) -> int:
     sim = IdCardSimulator({"baud": str(args.baud), "delay_scale": str(args.delay_scale)})
+    if args.card is not None:
+        sim.place(args.card)
+    return _serve(sim, args, lambda words: _idcard_command(sim, words), IDCARD_HELP)
+
+
+def _serve(sim: Simulator, args: argparse.Namespace, handle: Callable[[list[str]], str], help: str,
+           started: Callable[[], None] = lambda: None) -> int:
     server = TcpServer(sim, port=args.tcp) if args.tcp is not None else PtyServer(sim, link=args.link)
     if isinstance(server, TcpServer):
         print(f"tcp: {server.url}  (socket://{server.host}:{server.port} for pyserial)", flush=True)
     else:
         print(f"pty: {server.path}" + (f"  link: {args.link}" if args.link else ""), flush=True)
-    if args.card is not None:
-        sim.place(args.card)
+    started()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    threading.Thread(target=_control, args=(sim, stop), daemon=True).start()
+    threading.Thread(target=_control, args=(handle, help, stop), daemon=True).start()
     try:
         while not stop.wait(0.2):
             pass
@@ -54,15 +68,15 @@ def run_idcard(args: argparse.Namespace) -> int:
     return 0
 
 
-def _control(sim: IdCardSimulator, stop: threading.Event) -> None:
+def _control(handle: Callable[[list[str]], str], help: str, stop: threading.Event) -> None:
     for line in sys.stdin:
         words = line.split()
         if not words:
             continue
         try:
-            reply = _idcard_command(sim, words)
+            reply = handle(words)
         except (ValueError, IndexError, KeyError) as e:
-            reply = f"error: {e}\n{IDCARD_HELP}"
+            reply = f"error: {e}\n{help}"
         if reply == "quit":
             stop.set()
             return
@@ -90,3 +104,98 @@ def _idcard_command(sim: IdCardSimulator, words: list[str]) -> str:
         case ["quit"]:
             return "quit"
     return IDCARD_HELP
+
+
+# -- printer ------------------------------------------------------------------------------------
+PRINTER_HELP = (
+    "commands: paper ok|near_end|out | paper_left MM | cover open|closed | cutter error|ok|jam | "
+    "offline | online | feed | tear | power | tickets | state | quit"
+)
+
+
+def _add_printer_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("printer", help="ESC/POS ticket printer simulator (Chinese mode, status, cutter faults)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--link", type=Path, help="also make this symlink to the pty (a stable name)")
+    where.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT instead of a pty (0 = any; printers use 9100)")
+    p.add_argument("--out", type=Path, help="directory for the rendered tickets, NNNN.png + NNNN.txt (default: a new temp dir)")
+    p.add_argument("--baud", type=int, default=0, help="pace the printer's replies at this line rate (0 = unpaced)")
+    p.add_argument("--width", type=int, default=576, help="printable width in dots: 576 = 80 mm, 384 = 58 mm")
+    p.add_argument("--no-cutter", action="store_true", help="a printer without a cutter: GS V is ignored")
+    p.add_argument("--charset", choices=["gb18030", "gbk", "gb2312"], default="gb18030",
+                   help="the font's repertoire; other characters print as a hollow box")
+    p.add_argument("--speed", type=float, default=250, metavar="MM_PER_S", help="paper speed (0 = instant)")
+    p.add_argument("--cut-ms", type=float, default=300, help="time per cut")
+    p.add_argument("--no-dc4", action="store_true", help="do not implement DLE DC4 8 (many clones lack it)")
+    p.set_defaults(handler=run_printer)
+
+
+def run_printer(args: argparse.Namespace) -> int:
+    from drivers.sim.printer import PrinterSimulator
+
+    options = {
+        "baud": str(args.baud), "width": str(args.width), "cutter": "no" if args.no_cutter else "yes",
+        "charset": args.charset, "speed": str(args.speed), "cut_ms": str(args.cut_ms),
+        "dc4": "no" if args.no_dc4 else "yes",
+    }
+    if args.out:
+        options["out"] = str(args.out)
+    sim = PrinterSimulator(options)
+    sim.on_ticket = lambda t: print(f"ticket {_ticket_line(t)}", flush=True)
+    try:
+        return _serve(sim, args, lambda words: _printer_command(sim, words), PRINTER_HELP,
+                      started=lambda: print(f"out: {sim.out}", flush=True))
+    finally:
+        sim.close()
+
+
+def _ticket_line(t: Ticket) -> str:
+    state = "complete" if t.complete else "INCOMPLETE"
+    extra = (", held" if t.held else "") + (f", {len(t.missing)} missing glyph(s)" if t.missing else "")
+    first = next((line for line in t.lines if line), "")
+    return f"{t.png}  {t.end.value}, {state}{extra}, {len(t.lines)} lines: {first}"
+
+
+def _printer_command(sim: PrinterSimulator, words: list[str]) -> str:
+    from drivers.sim.printer import Paper
+
+    match words:
+        case ["paper", state]:
+            sim.set_paper(Paper(state))
+            return f"paper {state}"
+        case ["paper_left", mm]:
+            sim.set_paper_left(float(mm))
+            return f"the roll ends after {float(mm):g} mm"
+        case ["cover", ("open" | "closed") as state]:
+            sim.set_cover(state == "open")
+            return f"cover {state}"
+        case ["cutter", ("error" | "ok") as state]:
+            sim.set_cutter_error(state == "error")
+            return f"cutter {state}"
+        case ["cutter", "jam"]:
+            sim.jam_next_cut()
+            return "the next cut jams"
+        case ["offline" | "online" as state]:
+            sim.set_offline(state == "offline")
+            return state
+        case ["feed"]:
+            sim.press_feed()
+            return "feed"
+        case ["power"]:
+            sim.power_cycle()
+            return "power cycled: buffers cleared, modes reset"
+        case ["tear"]:
+            ticket = sim.tear_off()
+            return "torn off" if ticket else "nothing printed to tear off"
+        case ["tickets"]:
+            return "\n".join(_ticket_line(t) for t in sim.tickets) or "no tickets"
+        case ["state"]:
+            s = sim.status()
+            flags = [f"paper {s.paper.value}", "cover open" if s.cover_open else "cover closed"]
+            flags += ["CUTTER ERROR"] if s.cutter_error else []
+            flags += ["forced offline"] if s.forced_offline else []
+            return (f"{'online' if s.online else 'OFFLINE'}: {', '.join(flags)}; {s.buffered_ops} commands buffered; "
+                    f"{s.tickets} tickets, {s.cuts} cuts; {s.unknown_commands} unknown commands")
+        case ["quit"]:
+            return "quit"
+    return PRINTER_HELP
