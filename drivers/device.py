@@ -86,7 +86,8 @@ class DeviceFault:
 
 @dataclass(frozen=True)
 class DeviceStatus:
-    """Base of each kind's status: every field is a small enum that includes UNKNOWN."""
+    """Base of each kind's status: every field is a small enum that includes UNKNOWN, and
+    defaults to it."""
 
     def delta(self, previous: DeviceStatus | None) -> dict[str, enum.Enum]:
         """The fields that differ from `previous` (all fields when there is none)."""
@@ -97,8 +98,9 @@ class DeviceStatus:
 
     @classmethod
     def unknown(cls) -> DeviceStatus:
-        """A status with every field UNKNOWN: what we know of a device that does not answer."""
-        return cls(**{f.name: type(f.default).UNKNOWN for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
+        """What we know of a device that does not answer. By convention every field's default
+        is its unknown value (an enum's UNKNOWN, or None)."""
+        return cls()
 
 
 # What a driver tells its listener.

@@ -204,25 +204,40 @@ class EscPosPrinter(Device):
         self._discard_buffered(t, after)
         return PrintResult(job.job_id, Outcome.FAILED, zh, en, after)
 
-    def _barrier(self, t: Transport, data: bytes) -> bool:
-        """GS r 1 after the job: its reply means every byte before it was processed."""
+    def _barrier(self, t: Transport, data: bytes, check_every: float = 0.25) -> bool:
+        """GS r 1 after the job: its reply means every byte before it was processed.
+
+        While waiting, DLE EOT 1 asks every `check_every` s whether the printer went offline
+        (paper end, cover opened, cutter jam): then the job has failed and waiting longer only
+        keeps the citizen standing there. The two replies differ by bit pattern (§2.3).
+        """
         if not self.printer_model.barrier_gs_r:
             return True
         t.write(c.BARRIER, self.write_timeout)
         deadline = time.monotonic() + self.printer_model.print_seconds(data) + 3.0
+        next_check = time.monotonic() + check_every
         while (remaining := deadline - time.monotonic()) > 0:
             try:
-                byte = t.read(1, remaining)[0]
+                byte = t.read(1, min(remaining, max(0.0, next_check - time.monotonic())) or 1e-3)[0]
             except PortTimeout:
-                break
+                if time.monotonic() >= next_check:
+                    t.write(c.realtime_status(1), self.write_timeout)
+                    next_check = time.monotonic() + check_every
+                continue
             if valid_gs_r(byte):
                 return True
+            if valid_realtime(byte) and byte & 0x08:
+                return False  # offline mid-job
         return False
 
     def _discard_buffered(self, t: Transport, status: PrinterStatus) -> None:
         """Make sure the failed job cannot print later (spec §3 step 6)."""
         m = self.printer_model
         try:
+            if status.cutter is Cutter.ERROR and m.recover_dle_enq:
+                # recovers the cutter after clearing the receive and print buffers (§2.4)
+                t.write(c.recover(clear_buffers=True), self.write_timeout)
+                return
             if m.clear_dle_dc4:
                 t.write(c.CLEAR_BUFFERS, self.write_timeout)
                 try:
@@ -230,9 +245,6 @@ class EscPosPrinter(Device):
                         return
                 except PortTimeout:
                     pass
-            elif status.cutter is Cutter.ERROR and m.recover_dle_enq:
-                t.write(c.recover(clear_buffers=True), self.write_timeout)
-                return
         except TransportError:
             pass
         self.stale_pending = True  # a void slip goes out as soon as the printer is ready

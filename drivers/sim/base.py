@@ -99,7 +99,10 @@ class Simulator(ABC):
     def take_output(self, max_bytes: int, timeout: float) -> bytes:
         if not self.plugged_in:
             raise SimulatorUnplugged
-        return self._out.take(max_bytes, timeout)
+        data = self._out.take(max_bytes, timeout)
+        if not self.plugged_in:  # unplugged while we waited: those bytes never left the device
+            raise SimulatorUnplugged
+        return data
 
     def unplug(self) -> None:
         """Runtime fault: the device vanishes (cable pulled). Pending output is lost."""

@@ -296,8 +296,9 @@ class PrintEngine:
         """DLE ENQ 2 / DLE DC4 8: the unprinted line is dropped; a job on the paper is broken."""
         self._cells.clear()
         self._line_width = 0
-        if self.has_print:
-            self._piece.interrupted = True
+        # A piece with print on it holds a broken job; a blank one (e.g. a new roll after a
+        # paper end) starts clean, since the broken job's remainder is gone.
+        self._piece.interrupted = self.has_print
 
     # -- ops ----------------------------------------------------------------------------------
     def apply(self, op: Op) -> int:
