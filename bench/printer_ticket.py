@@ -6,7 +6,7 @@
 3. End to end over the simulator paced at 115200 bit/s: "issue ticket" → "confirmed printed",
    as a ratio to the wire time of the bytes and status exchanges involved (target ≤ 1.3).
    The simulator runs in its own process (`kiosk sim printer`) on a pty, printing instantly
-   (speed 0), so the figure isolates the link and our driver.
+   (speed 0, cut 0 ms: no mechanism time), so the figure isolates the link and our driver.
 
 Run: .venv/bin/python bench/printer_ticket.py [--renders 300] [--prints 10]
 """
@@ -63,7 +63,7 @@ def end_to_end(prints: int) -> None:
     from drivers.transport import SerialSettings
 
     kiosk = str(Path(sys.executable).with_name("kiosk"))
-    sim = subprocess.Popen([kiosk, "sim", "printer", "--baud", str(BAUD), "--speed", "0"],
+    sim = subprocess.Popen([kiosk, "sim", "printer", "--baud", str(BAUD), "--speed", "0", "--cut-ms", "0"],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         pty = sim.stdout.readline().split()[1]
@@ -81,8 +81,9 @@ def end_to_end(prints: int) -> None:
     finally:
         sim.terminate()
         sim.wait(10)
-    # on the wire: 2 status rounds of 4 × (3 + 1) bytes, the ticket, the 3-byte barrier and its reply
-    wire_bytes = 2 * 4 * 4 + len(data) + 3 + 1
+    # on the wire: before and after, DLE EOT 1 and 4 (3 bytes out, 1 back each), the ticket,
+    # the 3-byte GS r barrier and its reply
+    wire_bytes = 2 * 2 * 4 + len(data) + 3 + 1
     wire = wire_bytes * 10 / BAUD
     med = statistics.median(times)
     print(f"end to end at {BAUD} bit/s: median {med * 1000:.1f} ms over {prints} tickets; "

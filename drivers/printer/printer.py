@@ -114,14 +114,18 @@ class EscPosPrinter(Device):
 
     # -- status ----------------------------------------------------------------------------
     def query_status(self, t: Transport) -> PrinterStatus:
-        """DLE EOT 1..4, each reply validated; a missing first reply raises PortTimeout."""
-        replies: list[int | None] = []
-        for n in (1, 2, 3, 4):
-            reply = self._realtime(t, n)
-            if n == 1 and reply is None:
-                raise PortTimeout(t.url, "no valid reply to DLE EOT 1 (printer off, unplugged or not ESC/POS?)")
-            replies.append(reply)
-        return classify(RawStatus(*replies))
+        """DLE EOT as the spec classifies (§2.1): EOT 1; online → EOT 4 for the paper sensor;
+        offline → EOT 2 for the cause, EOT 3 when it reports an error, EOT 4. Every reply is
+        validated; a missing first reply raises PortTimeout."""
+        printer = self._realtime(t, 1)
+        if printer is None:
+            raise PortTimeout(t.url, "no valid reply to DLE EOT 1 (printer off, unplugged or not ESC/POS?)")
+        if not printer & 0x08:
+            # online: a cover opened or a cutter jam would have taken it offline
+            return classify(RawStatus(printer, 0x12, 0x12, self._realtime(t, 4)))
+        cause = self._realtime(t, 2)
+        error = self._realtime(t, 3) if cause is None or cause & 0x40 else 0x12
+        return classify(RawStatus(printer, cause, error, self._realtime(t, 4)))
 
     def _realtime(self, t: Transport, n: int) -> int | None:
         for _ in range(3):  # an invalid byte (stale GS r, ASB, noise) is discarded and asked again

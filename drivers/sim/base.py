@@ -83,6 +83,11 @@ class Simulator(ABC):
             return
         self.receive(data)
 
+    @property
+    def byte_time(self) -> float:
+        """Seconds one byte takes on the device's line (0 when unpaced)."""
+        return self._byte_time
+
     def set_baud(self, baud: int) -> None:
         """The device switches its UART rate (bytes already scheduled keep their timing)."""
         with self._lock:

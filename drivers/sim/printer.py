@@ -318,7 +318,9 @@ class PrinterSimulator(Simulator):
                 if self._stopped:
                     return
                 self._busy = True
-                if not self._unsaved:
+                # The mechanism goes on first: writing a PNG is the simulator's own work, not
+                # the device's, and must not delay a GS r reply or the next ticket.
+                if self._ops and self._online():
                     self._step()
                     continue
                 number, draft = self._unsaved.popleft()

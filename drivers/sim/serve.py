@@ -8,6 +8,7 @@ import select
 import socket
 import termios
 import threading
+import time
 import tty
 from pathlib import Path
 
@@ -43,12 +44,18 @@ class PtyServer:
             t.start()
 
     def _host_to_device(self) -> None:
+        line_free = 0.0
         while not self._stop.is_set():
             try:
                 ready, _, _ = select.select([self._master], [], [], _POLL)
                 if ready:
                     data = os.read(self._master, 4096)
                     if data:
+                        # A pty moves bytes at once; a UART at this rate would not. The device
+                        # hears them when their last bit would have arrived.
+                        line_free = max(time.monotonic(), line_free) + len(data) * self.sim.byte_time
+                        if (wait := line_free - time.monotonic()) > 0:
+                            time.sleep(wait)
                         self.sim.receive_at(data, self.host_baud())
             except OSError:
                 return

@@ -58,6 +58,9 @@ def test_test_ticket_is_confirmed_and_marked(printer_port):
     done = diag("--port", port, "--profile", "simulated", "test-ticket", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["printed"] is True
+    from tests.support import wait_for
+
+    assert wait_for(lambda: (sim.out / "0001.txt").exists())  # written after the reply
     transcript = (sim.out / "0001.txt").read_text(encoding="utf-8")
     assert "*** 测试 TEST ***" in transcript and "T000" in transcript
 

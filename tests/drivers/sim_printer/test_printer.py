@@ -76,7 +76,7 @@ def test_dle_eot_inside_image_data_is_answered_too(printer):
 def test_gs_r_answers_when_processing_reaches_it(printer):
     printer.receive(REFERENCE_TICKET + BARRIER)
     assert replies(printer, 1) == b"\x00"
-    assert len(printer.tickets) == 1
+    assert wait_for(lambda: len(printer.tickets) == 1)  # the PNG is written after the reply
     printer.set_paper(Paper.NEAR_END)
     printer.receive(BARRIER)
     got = replies(printer, 1)
@@ -146,6 +146,7 @@ def test_cutter_jam_then_dle_enq_1_resumes_with_the_cut(printer):
     assert not printer.tickets
     printer.receive(ENQ1)
     assert replies(printer, 1) == b"\x00"  # the barrier, once the retried cut is done
+    assert wait_for(lambda: len(printer.tickets) == 1)
     [ticket] = printer.tickets
     assert ticket.complete and ticket.cut.value == "partial" and ticket.lines == ("第一张",)
 
@@ -172,6 +173,7 @@ def test_paper_end_mid_job_leaves_a_partial_ticket_and_holds_the_rest(printer):
     printer.receive(REFERENCE_TICKET + BARRIER)
     assert wait_for(lambda: printer.status().paper is Paper.OUT)
     assert printer.wait_idle(0.2) is False  # held, not idle
+    assert wait_for(lambda: len(printer.tickets) == 1)
     [partial] = printer.tickets
     assert partial.end is TicketEnd.PAPER_OUT and not partial.complete and partial.cut is None
     assert partial.lines == tuple(REFERENCE_LINES[: len(partial.lines)]) and 0 < len(partial.lines) < 8
@@ -179,6 +181,7 @@ def test_paper_end_mid_job_leaves_a_partial_ticket_and_holds_the_rest(printer):
     assert replies(printer, 1) == b"\x1a"  # and no GS r reply: still offline
     printer.set_paper("ok")
     assert replies(printer, 1) == b"\x00"
+    assert wait_for(lambda: len(printer.tickets) == 2)
     rest = printer.tickets[1]
     assert rest.cut is not None and not rest.complete  # cut, but the tail of a broken job
     assert [line for line in partial.lines + rest.lines if line] == [line for line in REFERENCE_LINES if line]
@@ -238,7 +241,9 @@ def test_at_paper_speed_the_barrier_reply_waits_for_the_ticket(make_printer):
     start = time.monotonic()
     sim.receive(REFERENCE_TICKET + BARRIER)
     assert replies(sim, 1, timeout=5) == b"\x00"
-    assert time.monotonic() - start >= sim.tickets[0].height / 8 / 500 + 0.1
+    replied = time.monotonic() - start
+    assert sim.wait_idle()
+    assert replied >= sim.tickets[0].height / 8 / 500 + 0.1
 
 
 def test_the_registry_serves_it_as_sim_printer(tmp_path):
@@ -248,7 +253,7 @@ def test_the_registry_serves_it_as_sim_printer(tmp_path):
         transport.write(REFERENCE_TICKET + BARRIER)
         assert transport.read(1, 2.0) == b"\x00"
         sim = registry.simulator_for("printer", {"id": "reg"})
-        assert isinstance(sim, PrinterSimulator) and sim.tickets[0].png.parent == tmp_path
+        assert isinstance(sim, PrinterSimulator) and sim.wait_idle() and sim.tickets[0].png.parent == tmp_path
     finally:
         transport.close()
         sim.close()
