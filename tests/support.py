@@ -6,9 +6,13 @@ supervision machinery through real bytes on real ptys, sockets and the sim:// tr
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
+import os
 import time
+import tty
+from collections.abc import Iterator
 
 from drivers.device import Device, DeviceKind, DeviceState, DeviceStatus
 from drivers.errors import PortTimeout
@@ -92,3 +96,15 @@ def wait_for(predicate, timeout: float = 5.0, interval: float = 0.01) -> bool:
             return True
         time.sleep(interval)
     return predicate()
+
+
+@contextlib.contextmanager
+def silent_pty() -> Iterator[str]:
+    """A serial line with nothing on the other end: the path of a raw pty nobody answers on."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    try:
+        yield os.ttyname(slave)
+    finally:
+        os.close(slave)
+        os.close(master)

@@ -1,48 +1,26 @@
-import dataclasses
-import enum
-
 from drivers.device import (
     ActionHint,
     DeviceFault,
     DeviceState,
-    DeviceStatus,
     FaultRaised,
     HealthLevel,
     StateChanged,
     StatusChanged,
 )
+from drivers.printer.status import Cover, Cutter, Online, Paper, PrinterStatus
 from drivers.sim import registry
 from kiosk.bus import EventBus
 from kiosk.supervisor import Supervisor
 from tests.support import Link, PingDevice, PingStatus
 
 
-class Paper(enum.Enum):
-    OK = "ok"
-    NEAR_END = "near_end"
-    OUT = "out"
-    UNKNOWN = "unknown"
-
-
-class Cover(enum.Enum):
-    CLOSED = "closed"
-    OPEN = "open"
-    UNKNOWN = "unknown"
-
-
-@dataclasses.dataclass(frozen=True)
-class TwoFields(DeviceStatus):
-    paper: Paper = Paper.UNKNOWN
-    cover: Cover = Cover.UNKNOWN
-
-
 def test_status_unknown_and_delta():
-    unknown = TwoFields.unknown()
-    assert unknown == TwoFields(Paper.UNKNOWN, Cover.UNKNOWN)
-    now = TwoFields(Paper.OK, Cover.UNKNOWN)
+    unknown = PrinterStatus.unknown()
+    assert unknown == PrinterStatus(Online.UNKNOWN, Paper.UNKNOWN, Cover.UNKNOWN, Cutter.UNKNOWN, None)
+    now = PrinterStatus(paper=Paper.OK)
     assert now.delta(unknown) == {"paper": Paper.OK}
     assert now.delta(now) == {}
-    assert now.delta(None) == {"paper": Paper.OK, "cover": Cover.UNKNOWN}
+    assert now.delta(None) == {"online": Online.UNKNOWN, "paper": Paper.OK, "cover": Cover.UNKNOWN, "cutter": Cutter.UNKNOWN, "error": None}
 
 
 def test_states_that_journeys_can_use():

@@ -1,13 +1,13 @@
 """`kiosk sim idcard` and `kiosk diag idcard` as separate processes, over a pty and over TCP."""
 
 import json
-import os
 import subprocess
 import sys
-import tty
 from pathlib import Path
 
 import pytest
+
+from tests.support import silent_pty
 
 KIOSK = str(Path(sys.executable).with_name("kiosk"))
 SPEC_KEYS = {
@@ -89,14 +89,8 @@ def test_rejected_card_is_a_device_answer(pty_sim):
 
 
 def test_nothing_answers_on_the_port():
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    path = os.ttyname(slave)
-    try:
+    with silent_pty() as path:
         done = diag("--port", path, "status")
-    finally:
-        os.close(slave)
-        os.close(master)
     assert done.returncode == 4
     assert path in done.stderr and "no answer to SAM status at 115200, 57600, 38400, 19200, 9600" in done.stderr
 

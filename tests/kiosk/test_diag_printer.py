@@ -1,13 +1,13 @@
 """`kiosk diag printer` against `kiosk sim printer`, as separate processes, over TCP and a pty."""
 
 import json
-import os
 import subprocess
 import sys
-import tty
 from pathlib import Path
 
 import pytest
+
+from tests.support import silent_pty
 
 KIOSK = str(Path(sys.executable).with_name("kiosk"))
 
@@ -75,12 +75,6 @@ def test_paper_out(printer_port):
 
 
 def test_nothing_answers():
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    path = os.ttyname(slave)
-    try:
+    with silent_pty() as path:
         done = diag("--port", path, "status")
-    finally:
-        os.close(slave)
-        os.close(master)
     assert done.returncode == 4 and path in done.stderr and "DLE EOT 1" in done.stderr

@@ -18,6 +18,7 @@ from drivers.printer.status import Cover, Cutter, Paper
 from drivers.sim import registry
 from drivers.sim.printer import PrinterSimulator
 from drivers.sim.serve import PtyServer
+from tests.support import silent_pty
 
 _ids = itertools.count()
 URL = "https://zwfw.example.gov.cn/q?t=A023&d=20240501"
@@ -243,17 +244,9 @@ def test_silent_printer_is_unknown_and_offline(rig):
     assert rig.printer.status.paper is Paper.UNKNOWN or rig.printer.status.paper is Paper.OK
 
 
-def test_nothing_on_the_port_never_looks_like_paper_ok(tmp_path):
-    import os
-    import tty
-
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    printer = EscPosPrinter("printer", os.ttyname(slave), model=MODEL)
-    try:
+def test_nothing_on_the_port_never_looks_like_paper_ok():
+    with silent_pty() as path:
+        printer = EscPosPrinter("printer", path, model=MODEL)
         with pytest.raises(PortTimeout, match="DLE EOT 1"):
             printer.open()
         assert printer.status.paper is Paper.UNKNOWN and not printer.status.ready
-    finally:
-        os.close(slave)
-        os.close(master)
