@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 def mask_id_number(value: str) -> str:
-    """110105194912310021 → 110***********0021: region prefix and last four kept."""
+    """An 18-character number keeps its first three and last four: 110***********002X."""
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
