@@ -9,10 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from devicecfg import load_config
-from devicecfg.profiles import IdCardProfile, PrinterProfile, profile_for
+from devicecfg.profiles import IdCardProfile, LockerProfile, PrinterProfile, profile_for
 from devicecfg.schema import DeviceConfig, KioskConfig
 from drivers.device import Device, DeviceKind
 from drivers.idcard.reader import IdCardReader, ReaderTimings
+from drivers.locker.bus import BoardSpec, BusTimings, LockerBus, Protocol
+from drivers.locker.types import Polarity
 from drivers.printer.model import PrinterModel
 from drivers.printer.printer import EscPosPrinter
 from drivers.transport import SerialSettings
@@ -24,7 +26,7 @@ from kiosk.supervisor import Supervisor, Unbuilt
 
 log = logging.getLogger(__name__)
 
-DriverBuilder = Callable[[DeviceConfig], Device]
+DriverBuilder = Callable[[DeviceConfig, KioskConfig | None], Device]
 
 
 def serial_settings(cfg: DeviceConfig, default_baud: int) -> SerialSettings:
@@ -35,7 +37,7 @@ def serial_settings(cfg: DeviceConfig, default_baud: int) -> SerialSettings:
     return SerialSettings(**values)
 
 
-def build_idcard(cfg: DeviceConfig) -> IdCardReader:
+def build_idcard(cfg: DeviceConfig, config: KioskConfig | None = None) -> IdCardReader:
     p = profile_for(cfg.kind, cfg.model)
     assert isinstance(p, IdCardProfile)
     configured = cfg.serial.baudrate if cfg.serial else None
@@ -78,7 +80,7 @@ def printer_model(p: PrinterProfile, name: str) -> PrinterModel:
     )
 
 
-def build_printer(cfg: DeviceConfig) -> EscPosPrinter:
+def build_printer(cfg: DeviceConfig, config: KioskConfig | None = None) -> EscPosPrinter:
     p = profile_for(cfg.kind, cfg.model)
     assert isinstance(p, PrinterProfile)
     handshake = {"xonxoff": {"xonxoff": True}, "rtscts": {"rtscts": True}, "dsrdtr": {"dsrdtr": True}}.get(p.handshake, {})
@@ -95,10 +97,51 @@ def build_printer_for_port(port: str, model: str = "generic-80mm", listener=None
     return printer
 
 
+PROTOCOLS = {"kerong_cu": Protocol.KERONG_CU, "8a80": Protocol.BCC_8A}
+
+
+def build_locker(cfg: DeviceConfig, config: KioskConfig | None = None) -> LockerBus:
+    """One RS-485 line; its boards are the cabinet boards that name this device."""
+    p = profile_for(cfg.kind, cfg.model)
+    assert isinstance(p, LockerProfile)
+    boards = [b for cab in (config.cabinets if config else []) for b in cab.boards if b.device == cfg.id]
+    specs = [
+        BoardSpec(
+            b.address,
+            b.locks,
+            Polarity.parse(
+                "lock_shorted" if (b.feedback_polarity or p.feedback_polarity) == "normal" else "unlock_shorted",
+                str(b.item_polarity or p.item_polarity or "normal"),
+            ),
+            item_sensor=b.item_sensor and p.item_sensor,
+        )
+        for b in boards
+    ] or [BoardSpec(p.address_min, p.locks, item_sensor=p.item_sensor)]
+    timings = BusTimings(
+        command=p.command_timeout_ms / 1000, gap=p.inter_frame_gap_ms / 1000, retries=p.retries,
+        confirm=p.open_confirm_ms / 1000, confirm_poll=p.confirm_poll_ms / 1000,
+    )
+    return LockerBus(cfg.id, cfg.port, protocol=PROTOCOLS[p.protocol], boards=specs, model=cfg.model,
+                     serial=serial_settings(cfg, p.baudrate), timings=timings)
+
+
+def build_locker_for_port(port: str, protocol: Protocol, boards: list[int], locks: int | None = None, listener=None) -> LockerBus:
+    """A bus on an explicit port, for `kiosk diag locker` (still built here, from a profile)."""
+    model = "kerong-cu16" if protocol is Protocol.KERONG_CU else "bcc-8a80"
+    p = profile_for(DeviceKind.LOCKER, model)
+    assert isinstance(p, LockerProfile)
+    specs = [BoardSpec(b, locks or p.locks, item_sensor=p.item_sensor) for b in boards]
+    bus = LockerBus("locker", port, protocol=protocol, boards=specs, model=model,
+                    serial=SerialSettings(baudrate=p.baudrate))
+    bus.set_listener(listener)
+    return bus
+
+
 # One builder per device kind; each device issue adds its driver here.
 DRIVERS: dict[DeviceKind, DriverBuilder] = {
     DeviceKind.IDCARD: build_idcard,
     DeviceKind.PRINTER: build_printer,
+    DeviceKind.LOCKER: build_locker,
 }
 
 
@@ -112,7 +155,7 @@ def build_devices(config: KioskConfig) -> tuple[list[Device], list[Unbuilt]]:
         if builder is None:
             unbuilt.append(Unbuilt(cfg.id, cfg.kind, f"this version has no driver for {cfg.kind} devices"))
             continue
-        devices.append(builder(cfg))
+        devices.append(builder(cfg, config))
     return devices, unbuilt
 
 

@@ -39,6 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--card", type=int, help="place this card of the deck at start")
     p.set_defaults(handler=run_idcard)
     _add_printer_parser(sub)
+    _add_locker_parser(sub)
 
 
 def run_idcard(args: argparse.Namespace) -> int:
@@ -199,3 +200,62 @@ def _printer_command(sim: PrinterSimulator, words: list[str]) -> str:
         case ["quit"]:
             return "quit"
     return PRINTER_HELP
+
+
+# -- lockers ------------------------------------------------------------------------------------
+LOCKER_HELP = (
+    "commands: close B L | open B L (forced, no command) | put B L | take B L | jam B L | unjam B L | "
+    "offline B | online B | corrupt | state | quit"
+)
+
+
+def _add_locker_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("locker", help="RS-485 lock-board bus simulator (Kerong KR-CU or 8A/80 BCC boards)")
+    p.add_argument("--protocol", choices=["kerong-cu", "bcc-8a"], default="kerong-cu")
+    p.add_argument("--boards", type=int, default=2, help="boards on the bus (consecutive addresses)")
+    p.add_argument("--first", type=int, help="first board address (default 0 for Kerong, 1 for 8A/80)")
+    p.add_argument("--locks", type=int, help="locks per board (default 16 Kerong, 24 8A/80)")
+    p.add_argument("--baud", type=int, help="pace the boards' replies (default 19200 Kerong, 9600 8A/80)")
+    p.add_argument("--reply-ms", type=float, default=20, help="a board's processing time before it answers")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--link", type=Path, help="also make this symlink to the pty (a stable name)")
+    where.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT (e.g. behind a serial-to-TCP bridge)")
+    p.set_defaults(handler=run_locker)
+
+
+def run_locker(args: argparse.Namespace) -> int:
+    from drivers.sim.locker import LockerBusSimulator
+
+    options = {"protocol": args.protocol, "boards": str(args.boards), "reply_ms": str(args.reply_ms)}
+    for key in ("first", "locks", "baud"):
+        if getattr(args, key) is not None:
+            options[key] = str(getattr(args, key))
+    sim = LockerBusSimulator(options)
+    return _serve(sim, args, lambda words: _locker_command(sim, words), LOCKER_HELP)
+
+
+def _locker_command(sim, words: list[str]) -> str:
+    from drivers.locker.types import Door
+
+    match words:
+        case ["close" | "open" | "put" | "take" | "jam" | "unjam" as verb, board, lock]:
+            b, n = int(board), int(lock)
+            action = {
+                "close": lambda: sim.close_door(b, n), "open": lambda: sim.open_door(b, n),
+                "put": lambda: sim.put_item(b, n), "take": lambda: sim.take_item(b, n),
+                "jam": lambda: sim.jam(b, n, True), "unjam": lambda: sim.jam(b, n, False),
+            }[verb]
+            action()
+            return f"{verb} board {b} lock {n}: door {sim.door(b, n).value}"
+        case ["offline" | "online" as state, board]:
+            sim.set_board_offline(int(board), state == "offline")
+            return f"board {board} {state}"
+        case ["corrupt"]:
+            sim.corrupt_next_reply()
+            return "the next reply is corrupted"
+        case ["state"]:
+            opened = [f"{b}/{n}" for b in sorted(sim.boards) for n in range(1, sim.locks_per_board + 1) if sim.door(b, n) is Door.OPEN]
+            return f"open doors: {', '.join(opened) or 'none'}"
+        case ["quit"]:
+            return "quit"
+    return LOCKER_HELP
