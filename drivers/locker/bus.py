@@ -199,7 +199,14 @@ class LockerBus(Device):
         self._sweep()
 
     def _sweep(self) -> None:
-        for address in self.boards:
+        pending = list(self.boards)
+        if self.protocol is Protocol.KERONG_CU and len(pending) > 1:
+            # 0x32 to F0: every board answers in turn; one command instead of one per board
+            for frame in self._broadcast_status(set(pending)):
+                b = self._boards[frame.board]
+                self._record(b, self._decode(frame, b.spec))
+                pending.remove(frame.board)
+        for address in pending:  # not heard in the broadcast: ask it directly before calling it offline
             self._query_board(address)
         self.stats.incr("status_sweeps")
         online = [b.online for b in self._boards.values()]
@@ -227,14 +234,40 @@ class LockerBus(Device):
                 self.raise_fault(DeviceFault("board_offline", ActionHint.MAINTENANCE,
                                              f"{address}号锁控板无应答", f"lock board {address} does not answer"))
             return None
-        status = self._decode(reply, b.spec)
+        return self._record(b, self._decode(reply, b.spec))
+
+    def _record(self, b: _Board, status: BoardStatus) -> BoardStatus:
         b.misses = 0
         if b.online is not True:
             b.online = True
-            self.notify("locker.board", BoardOnline(address, True))
+            self.notify("locker.board", BoardOnline(b.spec.address, True))
         self._publish_changes(b, status)
         b.status = status
         return status
+
+    def _broadcast_status(self, expected: set[int]) -> list[kerong.KFrame]:
+        """Collect the 0x36 frames until every expected board has answered or time runs out."""
+        got: dict[int, kerong.KFrame] = {}
+        with self.io_lock:
+            t = self._transport
+            if t is None:
+                return []
+            t.reset_input()
+            t.write(kerong.encode_status_all())
+            framer = kerong.Framer()
+            deadline = time.monotonic() + self.timings.command
+            while set(got) < expected and (remaining := deadline - time.monotonic()) > 0:
+                try:
+                    chunk = t.read(256, remaining)
+                except PortTimeout:
+                    break
+                for event in framer.feed(chunk):
+                    if isinstance(event, kerong.KFrame) and event.cmd == 0x36 and event.board in expected:
+                        got[event.board] = event
+            time.sleep(self.timings.gap)
+        if missing := len(expected - set(got)):
+            self.stats.incr("communication_errors", missing)
+        return list(got.values())
 
     def _decode(self, reply: object, spec: BoardSpec) -> BoardStatus:
         if self.protocol is Protocol.KERONG_CU:
