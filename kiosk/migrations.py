@@ -18,4 +18,68 @@ MIGRATIONS: tuple[str, ...] = (
         detail TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 2: the pickup-locker ledger (kiosk/lockers): compartments, deposits, operations step by step,
+    # wrong-code attempts and alarms. Recipient IDs and pickup codes are stored only as keyed hashes.
+    """
+    CREATE TABLE locker_compartments (
+        cabinet    TEXT NOT NULL,
+        number     INTEGER NOT NULL,
+        device     TEXT NOT NULL,
+        board      INTEGER NOT NULL,
+        lock       INTEGER NOT NULL,
+        size       TEXT NOT NULL,
+        has_sensor INTEGER NOT NULL,
+        enabled    INTEGER NOT NULL,
+        state      TEXT NOT NULL DEFAULT 'empty',
+        door       TEXT NOT NULL DEFAULT 'unknown',
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (cabinet, number)
+    );
+    CREATE TABLE locker_deposits (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_number    TEXT NOT NULL,
+        cabinet        TEXT NOT NULL,
+        number         INTEGER NOT NULL,
+        staff_id       TEXT NOT NULL,
+        recipient_hash TEXT,
+        code_salt      BLOB,
+        code_hash      BLOB,
+        state          TEXT NOT NULL,
+        created_at     REAL NOT NULL,
+        expires_at     REAL NOT NULL,
+        closed_at      REAL,
+        FOREIGN KEY (cabinet, number) REFERENCES locker_compartments (cabinet, number)
+    );
+    CREATE INDEX locker_deposits_state ON locker_deposits (state);
+    CREATE INDEX locker_deposits_recipient ON locker_deposits (recipient_hash);
+    CREATE TABLE locker_operations (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind       TEXT NOT NULL,
+        deposit_id INTEGER NOT NULL REFERENCES locker_deposits (id),
+        cabinet    TEXT NOT NULL,
+        number     INTEGER NOT NULL,
+        actor      TEXT NOT NULL,
+        step       TEXT NOT NULL,
+        unlocks    INTEGER NOT NULL DEFAULT 0,
+        detail     TEXT NOT NULL DEFAULT '',
+        started_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX locker_operations_step ON locker_operations (step);
+    CREATE TABLE locker_attempts (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts     REAL NOT NULL,
+        method TEXT NOT NULL,
+        ok     INTEGER NOT NULL
+    );
+    CREATE TABLE locker_alarms (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        cabinet    TEXT NOT NULL,
+        number     INTEGER NOT NULL,
+        kind       TEXT NOT NULL,
+        detail     TEXT NOT NULL DEFAULT '',
+        raised_at  REAL NOT NULL,
+        cleared_at REAL
+    );
+    """,
 )
