@@ -170,6 +170,7 @@ def build_kiosk(
     store = Store(Path(directory) / "kiosk.sqlite3")
     bus = EventBus()
     devices, unbuilt = build_devices(config)
+    lockers = build_lockers(config, devices, store, bus, Path(directory))
     supervisor = Supervisor(
         devices,
         bus,
@@ -177,7 +178,21 @@ def build_kiosk(
         poll_intervals={d.id: d.poll_interval_s for d in config.devices},
         unbuilt=unbuilt,
     )
-    return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor)
+    return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor, lockers=lockers)
+
+
+def build_lockers(config: KioskConfig, devices: list[Device], store: Store, bus: EventBus, directory: Path):
+    """The locker ledger over the built lock-board lines; None when the site has no lockers."""
+    from kiosk.lockers import Lockers, compartments_from_config, load_or_create_secret
+
+    if not config.cabinets:
+        return None
+    hardware = {d.device_id: d for d in devices if isinstance(d, LockerBus)}
+    compartments = [c for c in compartments_from_config(config.cabinets) if c.device in hardware]
+    if not compartments:
+        log.warning("lockers configured but no lock-board line was built")
+        return None
+    return Lockers(store, hardware, compartments, load_or_create_secret(directory / "locker.key"), bus=bus)
 
 
 def build_idcard_for_port(port: str, baud: int | None = None, model: str = "sam-generic", listener=None) -> IdCardReader:

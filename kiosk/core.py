@@ -5,16 +5,22 @@ Built only by kiosk.composition.build_kiosk (the one composition root).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from devicecfg.schema import KioskConfig
-from kiosk.bus import EventBus
+from drivers.device import DeviceState
+from kiosk.bus import Envelope, EventBus
 from kiosk.services.availability import Availability, DeviceSnapshot, Journey, all_availability
 
 if TYPE_CHECKING:
+    from kiosk.lockers import Lockers
     from kiosk.store import Store
     from kiosk.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,9 +36,44 @@ class Kiosk:
     def availability(self) -> dict[Journey, Availability]:
         return all_availability(self.device_snapshots())
 
+    lockers: Lockers | None = None
+    # Locker housekeeping runs off the device threads: one worker, in order.
+    _locker_work: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _reconciled: set[str] = field(default_factory=set, repr=False)
+
     def start(self) -> None:
+        if self.lockers is not None:
+            self._locker_work = ThreadPoolExecutor(1, thread_name_prefix="lockers")
+            self.bus.subscribe("device.state", self._on_device_state)
+            self.bus.subscribe("locker", self._on_locker_event)
         self.supervisor.start()
 
     def stop(self) -> None:
         self.supervisor.stop()
+        if self._locker_work is not None:
+            self._locker_work.shutdown(wait=True, cancel_futures=True)
         self.store.close()
+
+    def _on_device_state(self, env: Envelope) -> None:
+        # Reconcile the ledger with the boards the first time a locker line comes up (start-up,
+        # or after a power cut); never before, since a silent board proves nothing.
+        lockers, change = self.lockers, env.payload
+        if lockers is None or change.device_id not in lockers.hardware or change.state is not DeviceState.ONLINE:
+            return
+        if change.device_id not in self._reconciled:
+            self._reconciled.add(change.device_id)
+            self._locker_task(lockers.reconcile)
+
+    def _on_locker_event(self, env: Envelope) -> None:
+        if self.lockers is not None and env.name in ("locker.door", "locker.item"):
+            self._locker_task(lambda: self.lockers.patrol(refresh=False))  # forced opening, sensor disagreement
+
+    def _locker_task(self, fn) -> None:
+        def run() -> None:
+            try:
+                fn()
+            except Exception:
+                log.exception("locker housekeeping failed")
+
+        if self._locker_work is not None:
+            self._locker_work.submit(run)
