@@ -64,7 +64,7 @@ class Person:
                 self._waited = 0
 
 
-def assert_ledger_matches_boards(lk: Lockers, hw: SimLockHardware) -> None:
+def assert_ledger_matches_boards(lk: Lockers, hw) -> None:
     assert lk.ledger.unfinished_operations() == []
     hw.refresh()
     for c in lk.compartments.values():
