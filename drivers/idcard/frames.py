@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass
 from functools import reduce
 
+from drivers.framing import BufferedFramer
+
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
 MAX_LEN = 4096  # the largest known response has LEN 2314 (30 10 with two fingerprints)
 
@@ -100,7 +102,7 @@ class FramingError:
 FramerEvent = RawFrame | FramingError
 
 
-class Framer:
+class Framer(BufferedFramer):
     """Hunts for the preamble, reads LEN, checks CHK. Feed it bytes; it returns events.
 
     No clocks: the owner calls `drop_partial()` when the line has been quiet for longer than
@@ -110,18 +112,7 @@ class Framer:
     def __init__(self, min_len: int = 3, max_len: int = MAX_LEN) -> None:
         self.min_len = min_len
         self.max_len = max_len
-        self._buf = bytearray()
-        self.discarded = 0  # garbage bytes skipped while hunting, for statistics
-
-    @property
-    def partial(self) -> bool:
-        """True while part of a frame (or a possible preamble start) is buffered."""
-        return bool(self._buf)
-
-    def drop_partial(self) -> int:
-        n = len(self._buf)
-        self._buf.clear()
-        return n
+        super().__init__()
 
     def feed(self, data: bytes) -> list[FramerEvent]:
         self._buf += data

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 
+from drivers.framing import BufferedFramer
 from drivers.locker.types import (
     BoardStatus,
     Door,
@@ -162,7 +163,7 @@ class Source(enum.Enum):
     BOARD = "board"  # replies and reports: the host's view
 
 
-class Framer:
+class Framer(BufferedFramer):
     """Finds frames in arbitrary chunks; skips unknown bytes; reports bad BCCs and resyncs.
 
     Head 80 from a board is 5 bytes (one lock) or 7 (query all) and nothing in the bytes tells
@@ -173,17 +174,7 @@ class Framer:
     def __init__(self, source: Source = Source.BOARD, bitmap_replies: bool = False) -> None:
         self.source = source
         self.bitmap_replies = bitmap_replies
-        self._buf = bytearray()
-        self.discarded = 0
-
-    @property
-    def partial(self) -> bool:
-        return bool(self._buf)
-
-    def drop_partial(self) -> int:
-        n = len(self._buf)
-        self._buf.clear()
-        return n
+        super().__init__()
 
     def _length(self, head: int) -> int:
         if head == Head.OPEN_SEVERAL:

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from drivers.framing import BufferedFramer
 from drivers.locker.types import (
     BoardStatus,
     DecodeError,
@@ -168,23 +169,10 @@ class KFrame:
 FramerEvent = KFrame | FramingError
 
 
-class Framer:
+class Framer(BufferedFramer):
     """Hunts for STX, reads CMD, checks ETX at the position CMD implies and the SUM; resyncs one
     byte past a bad start. Serves both directions (command and reply codes do not overlap).
     No clocks: call `drop_partial()` after an inter-byte gap."""
-
-    def __init__(self) -> None:
-        self._buf = bytearray()
-        self.discarded = 0
-
-    @property
-    def partial(self) -> bool:
-        return bool(self._buf)
-
-    def drop_partial(self) -> int:
-        n = len(self._buf)
-        self._buf.clear()
-        return n
 
     def feed(self, data: bytes) -> list[FramerEvent]:
         self._buf += data
