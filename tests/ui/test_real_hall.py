@@ -1,0 +1,50 @@
+"""The UI on the real simulated hall: the composition root, the supervisor and the simulators,
+with no fake in between. The camera has no driver yet, so self-submission says so."""
+
+from __future__ import annotations
+
+import pytest
+
+from drivers.device import DeviceState
+from drivers.sim import registry
+from kiosk.composition import build_kiosk
+from kiosk.services.availability import Journey
+from tests.ui.kivyhelp import pump, pump_until, settle, tap
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture
+def real_app(window, tmp_path):
+    from tests.ui.conftest import forget_app
+    from ui.app import KioskApp
+
+    kiosk = build_kiosk(data=tmp_path)
+    kiosk.start()
+    app = KioskApp(kiosk)
+    app._run_prepare()
+    pump(3)
+    yield app, kiosk
+    forget_app(app, window)
+    kiosk.stop()
+    registry.forget_instances()
+
+
+def test_tiles_follow_the_real_devices(real_app):
+    app, kiosk = real_app
+    printer = kiosk.supervisor.devices["printer"]
+    home = app.sm.get_screen("home")
+    assert pump_until(lambda: printer.state is DeviceState.ONLINE and home.tiles[Journey.TAKE_NUMBER].available, 10)
+    assert not home.tiles[Journey.SELF_SUBMIT].available
+    assert home.tiles[Journey.SELF_SUBMIT].ids.reason.text == "高拍仪未连接"
+
+    # the printer runs out of paper: the next status poll takes 取号 off, in words
+    registry.simulator_for("printer", {}).set_paper("out")
+    assert pump_until(lambda: not home.tiles[Journey.TAKE_NUMBER].available, 10)
+    assert home.tiles[Journey.TAKE_NUMBER].ids.reason.text.startswith("打印机需要处理")
+
+    registry.simulator_for("printer", {}).set_paper("ok")
+    assert pump_until(lambda: home.tiles[Journey.TAKE_NUMBER].available, 10)
+    settle(app)
+    tap(home.tiles[Journey.TAKE_NUMBER])
+    assert pump_until(lambda: app.sm.current == "services", 3)
