@@ -96,7 +96,7 @@ def test_default_is_the_simulated_hall() -> None:
         "sim://printer",
         "sim://idcard",
         "sim://camera",
-        "sim://locker?family=kerong",
+        "sim://locker?protocol=kerong-cu&boards=2",
     }
     assert config.device("locker0").kind is DeviceKind.LOCKER
     boards = config.cabinets[0].boards
