@@ -286,3 +286,224 @@ def _light(rng, frame, shadow, flags):
     frame *= field[..., None]
     frame *= gains[None, None, :]
     return frame
+
+
+# --- codes: phone-screen QR and a QR printed on an A4 page (added for drivers/camera/codes.py) ---
+# New generators only: nothing above is changed, so render_scene's outputs stay bit-identical.
+# Each draws from its own RNG key, distinct from render_scene's.
+
+
+def qr_modules(text: str, ec_level: str = "M") -> np.ndarray:
+    """QR module matrix (uint8, 0 = dark, 255 = light) with a 4-module quiet zone.
+
+    Written by zxing-cpp's encoder in byte mode (UTF-8 for non-ASCII text).
+    """
+    import zxingcpp
+
+    bc = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=ec_level)
+    return np.ascontiguousarray(np.asarray(bc.to_image(scale=1, add_quiet_zones=True), np.uint8))
+
+
+def render_code_image(modules: np.ndarray, size_px: int) -> np.ndarray:
+    """Draw ``modules`` at an integer scale, then area-average down to ``size_px`` (spec §10.1)."""
+    n = modules.shape[0]
+    k = max(1, int(math.ceil(4 * size_px / n)))
+    big = np.kron(modules, np.ones((k, k), np.uint8))
+    return cv2.resize(big, (size_px, size_px), interpolation=cv2.INTER_AREA)
+
+
+def _random_token(rng: np.random.Generator, lo: int, hi: int) -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    n = int(rng.integers(lo, hi + 1))
+    return "".join(alphabet[int(i)] for i in rng.integers(0, len(alphabet), n))
+
+
+def _finish(rng: np.random.Generator, frame: np.ndarray, sigma: float, flags: dict) -> np.ndarray:
+    """Blur → noise → JPEG, like :func:`render_scene` (spec §10.1 order)."""
+    frame = cv2.GaussianBlur(frame, (0, 0), sigma)
+    noise_sigma = float(rng.uniform(1.5, 4.5))
+    k = noise_sigma / (255.0 * math.sqrt(1 / 6))
+    u1 = rng.integers(0, 256, frame.shape, dtype=np.uint8)
+    u2 = rng.integers(0, 256, frame.shape, dtype=np.uint8)
+    frame = cv2.add(frame, cv2.addWeighted(u1, k, u2, k, -255.0 * k, dtype=cv2.CV_32F))
+    img8 = cv2.convertScaleAbs(frame)
+    quality = int(rng.integers(70, 93))
+    ok, buf = cv2.imencode(".jpg", img8, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    flags.update(blur=sigma, noise=noise_sigma, jpeg_quality=quality)
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+
+def _quad_in_frame(rng, w_mm, h_mm, ppm, rot_deg, tilt, width, height, margin):
+    """TL, TR, BR, BL of a w_mm×h_mm rectangle at ppm px/mm, rotated and tilted, inside the frame."""
+    half = np.float64([[-w_mm, -h_mm], [w_mm, -h_mm], [w_mm, h_mm], [-w_mm, h_mm]]) * (ppm / 2)
+    a = math.radians(rot_deg)
+    rmat = np.float64([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    pts = half @ rmat.T + rng.uniform(-1, 1, (4, 2)) * tilt * max(w_mm, h_mm) * ppm
+    lo, hi = pts.min(0), pts.max(0)
+    span_x = width - 2 * margin - (hi[0] - lo[0])
+    span_y = height - 2 * margin - (hi[1] - lo[1])
+    if span_x < 0 or span_y < 0:
+        return None
+    cx = margin - lo[0] + rng.uniform(0, span_x)
+    cy = margin - lo[1] + rng.uniform(0, span_y)
+    return (pts + [cx, cy]).astype(np.float32)
+
+
+def _rect_src(w: int, h: int) -> np.ndarray:
+    return np.float32([[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, h - 0.5], [-0.5, h - 0.5]])
+
+
+def render_phone_scene(
+    seed: int,
+    size: tuple[int, int] = SIZE_1080P,
+    text: str | None = None,
+    desk: str | None = None,
+    motion_blur: tuple[float, float] = (0.0, 3.0),
+    glare: float = 0.5,
+) -> Scene:
+    """A phone (70×150 mm) held under the camera, its screen showing a QR code.
+
+    Spec §10.2 "phone scenes": 35–50 mm QR at 4.5–8 px/mm (scaled with the frame height from
+    1080p), rotation ±45° (+90° on a quarter), tilt 0–6 %, glare on ``glare`` of scenes, motion blur
+    drawn from ``motion_blur`` px (default 0–3 px: the spec's harsher 1–7 px set is
+    ``motion_blur=(1, 7)``). Gaussian blur σ 0.4–1.0 · √(H/1080), noise, JPEG q70–92.
+    ``scene.corners`` are the phone's corners; ``flags["payload"]`` is the QR text and
+    ``flags["qr_corners"]`` the QR symbol's corners (inside the quiet zone) in frame pixels.
+    """
+    width, height = size
+    rng = np.random.default_rng([seed, width, height, 0x9405E])
+    desk = str(rng.choice(DESKS, p=_DESK_P)) if desk is None else desk
+    flags: dict = {}
+    if text is None:
+        text = _random_token(rng, 12, 90) if rng.random() < 0.8 else "预约号" + _random_token(rng, 6, 20)
+    flags["payload"] = text
+    frame = _desk_texture(rng, desk, width, height)
+
+    scale_h = height / 1080
+    ppm = float(rng.uniform(4.5, 8.0)) * scale_h
+    qr_mm = float(rng.uniform(35, 50))
+    rot = float(rng.uniform(-45, 45) + (90 if rng.random() < 0.25 else 0))
+    tilt = float(rng.uniform(0, 0.06)) / 2
+    margin = 0.01 * height
+    dst = None
+    for _ in range(60):
+        dst = _quad_in_frame(rng, 70, 150, ppm, rot, tilt, width, height, margin)
+        if dst is not None:
+            break
+        ppm *= 0.97
+    if dst is None:
+        raise RuntimeError("camera_scene: could not fit the phone in the frame")
+    flags.update(rotation=rot, ppm=ppm, qr_mm=qr_mm)
+
+    # phone, rendered in its own plane at about the frame's scale (≈1:1 warp, no aliasing)
+    pw, ph = max(8, round(70 * ppm)), max(8, round(150 * ppm))
+    body = float(rng.uniform(15, 40))
+    phone = np.full((ph, pw, 3), body, np.uint8)
+    bez = max(2, round(4 * ppm))
+    screen = np.float32([rng.uniform(235, 252), rng.uniform(235, 250), rng.uniform(230, 248)])
+    phone[bez:ph - bez, bez:pw - bez] = screen.astype(np.uint8)
+    header = round(18 * ppm)
+    phone[bez:bez + header, bez:pw - bez] = (80, 170, 40)  # green header bar
+    qr_px = max(8, round(qr_mm * ppm))
+    qr_px = min(qr_px, pw - 2 * bez)
+    qr = render_code_image(qr_modules(text), qr_px)
+    qx0 = (pw - qr_px) // 2
+    qy0 = bez + header + max(0, (ph - 2 * bez - header - qr_px) // 2)
+    phone[qy0:qy0 + qr_px, qx0:qx0 + qr_px] = qr[..., None]
+    mask = np.zeros((ph, pw), np.uint8)
+    r = max(2, round(8 * ppm))
+    cv2.rectangle(mask, (r, 0), (pw - 1 - r, ph - 1), 255, -1)
+    cv2.rectangle(mask, (0, r), (pw - 1, ph - 1 - r), 255, -1)
+    for cx, cy in ((r, r), (pw - 1 - r, r), (pw - 1 - r, ph - 1 - r), (r, ph - 1 - r)):
+        cv2.circle(mask, (cx, cy), r, 255, -1, lineType=cv2.LINE_AA)
+    src = _rect_src(pw, ph)
+    _composite(frame, phone, mask, src, dst)
+
+    # QR symbol corners (inside the 4-module quiet zone) mapped into the frame
+    n = qr_modules(text).shape[0]
+    q = 4 * qr_px / n
+    m = cv2.getPerspectiveTransform(src, dst)
+    qr_pts = np.float32([[qx0 + q, qy0 + q], [qx0 + qr_px - q, qy0 + q],
+                         [qx0 + qr_px - q, qy0 + qr_px - q], [qx0 + q, qy0 + qr_px - q]]) - 0.5
+    flags["qr_corners"] = tuple(map(tuple, cv2.perspectiveTransform(qr_pts[None], m)[0].tolist()))
+
+    has_glare = bool(rng.random() < glare)
+    if has_glare:  # a soft bright streak across the screen
+        g = np.zeros((height, width), np.float32)
+        c = dst.mean(0)
+        ang = rng.uniform(0, math.pi)
+        ln = 60 * ppm
+        p0 = (int(c[0] - ln * math.cos(ang)), int(c[1] - ln * math.sin(ang)))
+        p1 = (int(c[0] + ln * math.cos(ang)), int(c[1] + ln * math.sin(ang)))
+        cv2.line(g, p0, p1, 1.0, max(2, int(rng.uniform(4, 10) * ppm)))
+        g = cv2.GaussianBlur(g, (0, 0), 4 * ppm)
+        frame += (rng.uniform(30, 70) * g)[..., None]
+    flags["glare"] = has_glare
+
+    frame = _light(rng, frame, False, flags)
+    mb = float(rng.uniform(*motion_blur))
+    if mb >= 1.0:
+        k = int(round(mb)) | 1
+        kern = np.zeros((k, k), np.float32)
+        kern[k // 2, :] = 1.0 / k
+        rm = cv2.getRotationMatrix2D(((k - 1) / 2, (k - 1) / 2), float(rng.uniform(0, 180)), 1.0)
+        kern = cv2.warpAffine(kern, rm, (k, k))
+        kern /= max(float(kern.sum()), 1e-6)
+        frame = cv2.filter2D(frame, -1, kern)
+    flags["motion_blur"] = mb
+    sigma = float(rng.uniform(0.4, 1.0) * math.sqrt(height / 1080))
+    image = _finish(rng, frame, sigma, flags)
+    return Scene(image=image, corners=tuple(map(tuple, dst.tolist())), kind="phone", desk=desk, flags=flags)
+
+
+def render_page_code_scene(
+    seed: int,
+    size: tuple[int, int] = SIZE_5MP,
+    text: str | None = None,
+    qr_mm: float | None = None,
+    desk: str | None = None,
+) -> Scene:
+    """An A4 page (as in :func:`render_scene`) with a QR code printed at its top right.
+
+    QR ``qr_mm`` wide (default 24–34 mm, spec §10.2), level M, its modules rendered cleanly at the
+    frame's scale and warped with the page's homography. ``flags["payload"]`` is the QR text;
+    ``scene.corners`` the page corners (TL, TR, BR, BL).
+    """
+    width, height = size
+    rng = np.random.default_rng([seed, width, height, 0xC0DE])
+    desk = str(rng.choice(DESKS, p=_DESK_P)) if desk is None else desk
+    flags: dict = {}
+    if text is None:
+        text = "https://zwfw.example.gov.cn/q/" + _random_token(rng, 10, 40)
+    qr_mm = float(rng.uniform(24, 34)) if qr_mm is None else float(qr_mm)
+    flags.update(payload=text, qr_mm=qr_mm)
+    frame = _desk_texture(rng, desk, width, height)
+    doc, mask = _render_a4(rng, False, flags)
+    dst = _place(rng, "a4", width, height, flags)
+    h_doc, w_doc = mask.shape
+    src = _rect_src(w_doc, h_doc)
+    doc_ppm = w_doc / 210.0
+    # blank a white patch for the code (the text lines run there) before compositing the page
+    qx_mm, qy_mm = 210 - 20 - qr_mm, 12.0
+    x0, y0 = int(qx_mm * doc_ppm) - 4, int(qy_mm * doc_ppm) - 4
+    x1, y1 = int((qx_mm + qr_mm) * doc_ppm) + 4, int((qy_mm + qr_mm) * doc_ppm) + 4
+    doc[y0:y1, x0:x1] = doc[5, 5]
+    _composite(frame, doc, mask, src, dst)
+
+    m = cv2.getPerspectiveTransform(src, dst)  # doc px -> frame px
+    page_ppm = float(np.linalg.norm(dst[1] - dst[0]) / 210.0)
+    qr_px = max(8, round(qr_mm * page_ppm * 1.5))
+    qr = render_code_image(qr_modules(text), qr_px)
+    qr_bgr = np.repeat(qr[..., None], 3, axis=2)
+    qr_bgr = np.minimum(qr_bgr, doc[5, 5][None, None, :])  # same paper tint as the page
+    q_doc = np.float32([[qx_mm, qy_mm], [qx_mm + qr_mm, qy_mm], [qx_mm + qr_mm, qy_mm + qr_mm],
+                        [qx_mm, qy_mm + qr_mm]]) * doc_ppm - 0.5
+    q_dst = cv2.perspectiveTransform(q_doc[None], m)[0].astype(np.float32)
+    _composite(frame, qr_bgr, np.full((qr_px, qr_px), 255, np.uint8), _rect_src(qr_px, qr_px), q_dst)
+    flags["qr_corners"] = tuple(map(tuple, q_dst.tolist()))
+
+    frame = _light(rng, frame, None, flags)
+    sigma = float(rng.uniform(0.4, 1.2) * math.sqrt(height / 1080))
+    image = _finish(rng, frame, sigma, flags)
+    return Scene(image=image, corners=tuple(map(tuple, dst.tolist())), kind="a4", desk=desk, flags=flags)
