@@ -108,3 +108,9 @@ def silent_pty() -> Iterator[str]:
     finally:
         os.close(slave)
         os.close(master)
+
+
+def split_at(data: bytes, cuts: list[int]) -> list[bytes]:
+    """`data` cut at arbitrary points (taken modulo its length): chunks as a serial line delivers them."""
+    points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
+    return [data[a:b] for a, b in zip(points, points[1:])]

@@ -28,6 +28,7 @@ from drivers.locker.bcc8a import (
     encode_unlock_all,
 )
 from drivers.locker.types import BoardStatus, Door, DoorPolarity, FramingError, FramingErrorKind, Polarity
+from tests.support import split_at
 
 H = bytes.fromhex
 INVERTED = Polarity(DoorPolarity.UNLOCK_SHORTED)
@@ -142,7 +143,7 @@ def test_wrong_bcc_is_rejected(frame):
     assert events[0].kind is FramingErrorKind.BAD_CHECKSUM
 
 
-def test_resync_after_garbage_and_split_chunks():
+def test_resync_after_garbage_and_splitsplit_at():
     framer = Framer()
     stream = H("00 FF 13 8A 01 01 00 8A 55 82 01 01 11 93")
     events = [e for i in range(len(stream)) for e in framer.feed(stream[i : i + 1])]
@@ -176,16 +177,11 @@ def test_out_of_range_arguments_raise(bad):
 VALID = [H(f) for f in ("8A 01 01 00 8A", "80 01 01 11 91", "82 01 01 00 82", "90 01 02 02 02 93", "9B 01 01 11 8A")]
 
 
-def _chunks(data: bytes, cuts: list[int]) -> list[bytes]:
-    points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    return [data[a:b] for a, b in zip(points, points[1:])]
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=200), st.lists(st.integers(0, 400), max_size=20), st.booleans(), st.sampled_from(list(Source)))
 def test_arbitrary_bytes_give_frames_or_typed_errors(data, cuts, bitmap, source):
     framer = Framer(source, bitmap_replies=bitmap)
-    for chunk in _chunks(data, cuts):
+    for chunk in split_at(data, cuts):
         for event in framer.feed(chunk):
             assert isinstance(event, LockFrame | BitmapFrame | FramingError)
     assert len(framer._buf) < 7  # never holds more than one incomplete frame
@@ -202,7 +198,7 @@ def test_mutated_frames_never_pass_silently(frames, pos, value, cuts):
     mutated = stream[pos] != value
     stream[pos] = value
     framer = Framer()
-    events = [e for chunk in _chunks(bytes(stream), cuts) for e in framer.feed(chunk)]
+    events = [e for chunk in split_at(bytes(stream), cuts) for e in framer.feed(chunk)]
     good = [e for e in events if not isinstance(e, FramingError)]
     if not mutated:
         assert len(good) == len(frames)

@@ -37,6 +37,7 @@ from drivers.locker.types import (
     ItemPolarity,
     Polarity,
 )
+from tests.support import split_at
 
 H = bytes.fromhex
 C, O, P, A = Door.CLOSED, Door.OPEN, Item.PRESENT, Item.ABSENT
@@ -171,16 +172,11 @@ VALID = [H(f) for f in (
 )]
 
 
-def _chunks(data: bytes, cuts: list[int]) -> list[bytes]:
-    points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    return [data[a:b] for a, b in zip(points, points[1:])]
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=200), st.lists(st.integers(0, 400), max_size=20))
 def test_arbitrary_bytes_give_frames_or_typed_errors(data, cuts):
     framer = Framer()
-    for chunk in _chunks(data, cuts):
+    for chunk in split_at(data, cuts):
         for event in framer.feed(chunk):
             assert isinstance(event, KFrame | FramingError)
     assert len(framer._buf) < 10
@@ -197,7 +193,7 @@ def test_mutated_frames_never_pass_silently(frames, pos, value, cuts):
     mutated = stream[pos] != value
     stream[pos] = value
     framer = Framer()
-    events = [e for chunk in _chunks(bytes(stream), cuts) for e in framer.feed(chunk)]
+    events = [e for chunk in split_at(bytes(stream), cuts) for e in framer.feed(chunk)]
     good = [e for e in events if isinstance(e, KFrame)]
     original = [e for f in frames for e in Framer().feed(f)]
     if mutated:
