@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import cv2
@@ -36,40 +35,19 @@ def encode_jpeg(page: np.ndarray, quality: int = 85) -> bytes:
     return buf.tobytes()
 
 
-def _have_img2pdf() -> bool:
-    try:
-        import img2pdf  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def make_pdf(pages, dpi: int = 200, quality: int = 85, engine: str = "auto") -> bytes:
+def make_pdf(pages, dpi: int = 200, quality: int = 85) -> bytes:
     """PDF bytes with one page per item of ``pages`` (numpy images or JPEG bytes).
 
-    Page size is fixed by ``dpi``: width_pt = width_px / dpi × 72. ``engine``: "img2pdf",
-    "pil" or "auto" (img2pdf when installed).
+    Page size is fixed by ``dpi``: width_pt = width_px / dpi × 72. img2pdf embeds the JPEGs as
+    they are (no second lossy encoding).
     """
+    import img2pdf
+
     pages = list(pages)
     if not pages:
         raise ValueError("make_pdf: no pages")
-    jpegs = [p if isinstance(p, (bytes, bytearray)) else encode_jpeg(p, quality) for p in pages]
-    if engine == "auto":
-        engine = "img2pdf" if _have_img2pdf() else "pil"
-    if engine == "img2pdf":
-        import img2pdf
-
-        layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
-        return img2pdf.convert([bytes(j) for j in jpegs], layout_fun=layout)
-    if engine != "pil":
-        raise ValueError(f"make_pdf: unknown engine {engine!r}")
-    from PIL import Image
-
-    ims = [Image.open(io.BytesIO(bytes(j))) for j in jpegs]
-    ims = [im.convert("RGB") if im.mode not in ("RGB", "L") else im for im in ims]
-    out = io.BytesIO()
-    ims[0].save(out, "PDF", resolution=float(dpi), save_all=True, append_images=ims[1:], quality=quality)
-    return out.getvalue()
+    jpegs = [bytes(p) if isinstance(p, (bytes, bytearray)) else encode_jpeg(p, quality) for p in pages]
+    return img2pdf.convert(jpegs, layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi)))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ deliberately invalid ones, marked as such)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from drivers.idcard.identity import CardType, id_check_char
 

@@ -13,7 +13,7 @@ import itertools
 import time
 from dataclasses import dataclass, field
 
-from drivers.device import ActionHint, Device, DeviceFault, DeviceInfo, DeviceKind, DeviceState, HealthLevel, HealthResult
+from drivers.device import ActionHint, Device, DeviceFault, DeviceInfo, DeviceKind, HealthLevel, HealthResult
 from drivers.errors import PortTimeout, TransportError
 from drivers.printer import commands as c
 from drivers.printer.model import PrinterModel

@@ -41,10 +41,9 @@ def _pdf_pages(pdf: bytes):
         return [tuple(float(v) for v in p.mediabox) for p in doc.pages]
 
 
-@pytest.mark.parametrize("engine", ["img2pdf", "pil"])
-def test_pdf_page_count_and_a4_size(engine):
+def test_pdf_page_count_and_a4_size():
     pages = [_page(0), _page(1, color=False), encode_jpeg(_page(2))]
-    pdf = make_pdf(pages, dpi=200, engine=engine)
+    pdf = make_pdf(pages, dpi=200)
     assert pdf.startswith(b"%PDF")
     boxes = _pdf_pages(pdf)
     assert len(boxes) == 3
@@ -56,7 +55,7 @@ def test_pdf_page_count_and_a4_size(engine):
 
 def test_pdf_embeds_jpeg_without_reencoding():
     jpg = encode_jpeg(_page(3), 85)
-    assert jpg in make_pdf([jpg], engine="img2pdf")
+    assert jpg in make_pdf([jpg])
 
 
 def test_id_card_layout_pixels():
