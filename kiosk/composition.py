@@ -10,7 +10,7 @@ from pathlib import Path
 
 from devicecfg import load_config
 from devicecfg.profiles import IdCardProfile, LockerProfile, PrinterProfile, profile_for
-from devicecfg.schema import DeviceConfig, KioskConfig
+from devicecfg.schema import DeviceConfig, KioskConfig, SerialConfig
 from drivers.device import Device, DeviceKind
 from drivers.idcard.reader import IdCardReader, ReaderTimings
 from drivers.locker.bus import BoardSpec, BusTimings, LockerBus, Protocol
@@ -197,8 +197,7 @@ def build_lockers(config: KioskConfig, devices: list[Device], store: Store, bus:
 
 def build_idcard_for_port(port: str, baud: int | None = None, model: str = "sam-generic", listener=None) -> IdCardReader:
     """A reader on an explicit port, for `kiosk diag idcard` (still built here, from a profile)."""
-    cfg = DeviceConfig(id="idcard", kind=DeviceKind.IDCARD, model=model, port=port)
-    reader = build_idcard(cfg)
-    reader.configured_baud = reader.baud = baud
+    serial = SerialConfig(baudrate=baud) if baud else None  # no rate given: probe, as configured readers do
+    reader = build_idcard(DeviceConfig(id="idcard", kind=DeviceKind.IDCARD, model=model, port=port, serial=serial))
     reader.set_listener(listener)
     return reader

@@ -21,7 +21,8 @@ EXIT_OK, EXIT_NO_CARD, EXIT_DEVICE = 0, 3, 4
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("idcard", help="ID card reader (SAM protocol): status, SAM ID, read a card")
     p.add_argument("--port", help="port URL (default: the idcard device of the config)")
-    p.add_argument("--baud", type=int, help="line rate (default: probe 115200, 57600, 38400, 19200, 9600)")
+    p.add_argument("--baud", type=int, choices=[115200, 57600, 38400, 19200, 9600],
+                   help="line rate (default: probe 115200, 57600, 38400, 19200, 9600)")
     p.add_argument("--config", help="site config to take the port from")
     p.add_argument("action", choices=["status", "sam-id", "read"])
     p.add_argument("--timeout", type=float, default=30.0, help="read: seconds to wait for a card (default 30)")

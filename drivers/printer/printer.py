@@ -8,6 +8,7 @@ a void slip, so a stale ticket can never come out unmarked later.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import itertools
 import time
@@ -170,7 +171,7 @@ class EscPosPrinter(Device):
         with self.io_lock:
             started = time.monotonic()
             result = self._print(job)
-            result = PrintResult(result.job_id, result.outcome, result.reason, result.reason_en, result.status, time.monotonic() - started)
+            result = dataclasses.replace(result, seconds=time.monotonic() - started)
             self.stats.incr(
                 {Outcome.EXPIRED: "jobs_expired", Outcome.FAILED: "jobs_failed"}.get(
                     result.outcome, "test_tickets" if job.test else "tickets_printed"
