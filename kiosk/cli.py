@@ -57,13 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     check = csub.add_parser("check", help="validate a site config; print every problem with its key and line")
     check.add_argument("file", type=Path, nargs="?", help="TOML file (default: the bundled simulated hall)")
 
-    from kiosk import diag_idcard, diag_locker, diag_printer, sim_cli
+    from kiosk import diag_camera, diag_idcard, diag_locker, diag_printer, sim_cli
 
     diag = sub.add_parser("diag", help="talk to one device directly (technicians, integrators)")
     dsub = diag.add_subparsers(dest="device", metavar="DEVICE", required=True)
     diag_idcard.add_parser(dsub)
     diag_printer.add_parser(dsub)
     diag_locker.add_parser(dsub)
+    diag_camera.add_parser(dsub)
 
     sim = sub.add_parser("sim", help="serve a device simulator on a pty or TCP port")
     ssub = sim.add_subparsers(dest="device", metavar="DEVICE", required=True)

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from devicecfg import load_config
-from devicecfg.profiles import IdCardProfile, LockerProfile, PrinterProfile, profile_for
+from devicecfg.profiles import CameraProfile, IdCardProfile, LockerProfile, PrinterProfile, profile_for
 from devicecfg.schema import DeviceConfig, KioskConfig, SerialConfig
+from drivers.camera.camera import CameraOutput, DocumentCamera
+from drivers.camera.sources import CaptureSettings
 from drivers.device import Device, DeviceKind
 from drivers.idcard.reader import IdCardReader, ReaderTimings
 from drivers.locker.bus import BoardSpec, BusTimings, LockerBus, Protocol
@@ -137,11 +139,26 @@ def build_locker_for_port(port: str, protocol: Protocol, boards: list[int], lock
     return bus
 
 
+def build_camera(cfg: DeviceConfig, config: KioskConfig | None = None) -> DocumentCamera:
+    p = profile_for(cfg.kind, cfg.model)
+    assert isinstance(p, CameraProfile)
+    settings = CaptureSettings(width=p.width, height=p.height, fps=float(p.fps))
+    output = CameraOutput(preview_reduction=p.preview_reduction, dpi=p.output_dpi, jpeg_quality=p.jpeg_quality,
+                          stable_s=p.autocapture_stable_s, detect_hz=p.detect_hz)
+    return DocumentCamera(cfg.id, cfg.port, model=cfg.model, settings=settings, output=output)
+
+
+def build_camera_for_source(source: str, model: str = "uvc-generic") -> DocumentCamera:
+    """A camera on an explicit source, for `kiosk diag camera` (still built here, from a profile)."""
+    return build_camera(DeviceConfig(id="camera", kind=DeviceKind.CAMERA, model=model, port=source))
+
+
 # One builder per device kind; each device issue adds its driver here.
 DRIVERS: dict[DeviceKind, DriverBuilder] = {
     DeviceKind.IDCARD: build_idcard,
     DeviceKind.PRINTER: build_printer,
     DeviceKind.LOCKER: build_locker,
+    DeviceKind.CAMERA: build_camera,
 }
 
 
@@ -178,7 +195,20 @@ def build_kiosk(
         poll_intervals={d.id: d.poll_interval_s for d in config.devices},
         unbuilt=unbuilt,
     )
-    return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor, lockers=lockers)
+    return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor, lockers=lockers,
+                 materials=build_materials(config, store, Path(directory)))
+
+
+def build_materials(config: KioskConfig, store: Store, directory: Path):
+    """The captured-material store when the site has a document camera; None otherwise."""
+    from kiosk.materials import Materials
+
+    cameras = [d for d in config.devices if d.kind is DeviceKind.CAMERA and d.enabled]
+    if not cameras:
+        return None
+    p = profile_for(DeviceKind.CAMERA, cameras[0].model)
+    assert isinstance(p, CameraProfile)
+    return Materials(store, directory, jpeg_quality=p.jpeg_quality)
 
 
 def build_lockers(config: KioskConfig, devices: list[Device], store: Store, bus: EventBus, directory: Path):

@@ -17,6 +17,7 @@ from kiosk.services.availability import Availability, DeviceSnapshot, Journey, a
 
 if TYPE_CHECKING:
     from kiosk.lockers import Lockers
+    from kiosk.materials import Materials
     from kiosk.store import Store
     from kiosk.supervisor import Supervisor
 
@@ -37,11 +38,14 @@ class Kiosk:
         return all_availability(self.device_snapshots())
 
     lockers: Lockers | None = None
+    materials: Materials | None = None  # captured pages waiting for upload (kiosk/materials.py)
     # Locker housekeeping runs off the device threads: one worker, in order.
     _locker_work: ThreadPoolExecutor | None = field(default=None, repr=False)
     _reconciled: set[str] = field(default_factory=set, repr=False)
 
     def start(self) -> None:
+        if self.materials is not None:
+            self.materials.sweep()  # a crash mid-save leaves partial files: remove them first
         if self.lockers is not None:
             self._locker_work = ThreadPoolExecutor(1, thread_name_prefix="lockers")
             self.bus.subscribe("device.state", self._on_device_state)

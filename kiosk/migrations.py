@@ -82,4 +82,19 @@ MIGRATIONS: tuple[str, ...] = (
         cleared_at REAL
     );
     """,
+    # 3: captured materials (kiosk/materials.py): the files live in the data directory until the
+    # backend link has uploaded them; the row says what they are and where they are in that life.
+    """
+    CREATE TABLE materials (
+        id           TEXT PRIMARY KEY,
+        kind         TEXT NOT NULL,
+        verification TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        sha256       TEXT NOT NULL,
+        pages        TEXT NOT NULL,
+        created_at   REAL NOT NULL,
+        updated_at   REAL NOT NULL
+    );
+    CREATE INDEX materials_state ON materials (state);
+    """,
 )

@@ -40,6 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_idcard)
     _add_printer_parser(sub)
     _add_locker_parser(sub)
+    _add_camera_parser(sub)
 
 
 def run_idcard(args: argparse.Namespace) -> int:
@@ -50,10 +51,12 @@ def run_idcard(args: argparse.Namespace) -> int:
 
 
 def _serve(sim: Simulator, args: argparse.Namespace, handle: Callable[[list[str]], str], help: str,
-           started: Callable[[], None] = lambda: None) -> int:
+           started: Callable[[], None] = lambda: None,
+           url_hint: str = "socket://{host}:{port} for pyserial") -> int:
     server = TcpServer(sim, port=args.tcp) if args.tcp is not None else PtyServer(sim, link=args.link)
     if isinstance(server, TcpServer):
-        print(f"tcp: {server.url}  (socket://{server.host}:{server.port} for pyserial)", flush=True)
+        hint = url_hint.format(url=server.url, host=server.host, port=server.port)
+        print(f"tcp: {server.url}  ({hint})", flush=True)
     else:
         print(f"pty: {server.path}" + (f"  link: {args.link}" if args.link else ""), flush=True)
     started()
@@ -259,3 +262,48 @@ def _locker_command(sim, words: list[str]) -> str:
         case ["quit"]:
             return "quit"
     return LOCKER_HELP
+
+
+CAMERA_HELP = (
+    "commands: place a4|id1 [SEED] [DESK] | phone [TEXT] | clear | stall | resume | state | quit\n"
+    "desks: wood, dark, grey, beige"
+)
+
+
+def _add_camera_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("camera", help="document camera simulator (MJPEG over HTTP, synthetic desk scenes)")
+    p.add_argument("--tcp", type=int, metavar="PORT", default=0, help="serve on 127.0.0.1:PORT (0 = any)")
+    p.add_argument("--size", default="1920x1080", help="frame size WIDTHxHEIGHT (e.g. 2592x1944 for 5 MP)")
+    p.add_argument("--fps", type=float, default=15.0)
+    p.add_argument("--scene", choices=["none", "a4", "id1", "phone"], default="none", help="what lies there at start")
+    p.set_defaults(handler=run_camera, link=None)
+
+
+def run_camera(args: argparse.Namespace) -> int:
+    from drivers.sim.camera import CameraSimulator
+
+    sim = CameraSimulator({"size": args.size, "fps": str(args.fps), "scene": args.scene})
+    return _serve(sim, args, lambda words: _camera_command(sim, words), CAMERA_HELP, url_hint="camera source http://{host}:{port}/stream")
+
+
+def _camera_command(sim, words: list[str]) -> str:
+    match words:
+        case ["place", "a4" | "id1" as kind, *rest]:
+            seed = int(rest[0]) if rest else 0
+            scene = sim.place(kind, seed, desk=rest[1] if len(rest) > 1 else None)
+            return f"placed {kind} (seed {seed}) on the {scene.desk} desk"
+        case ["phone", *text]:
+            sim.show_phone(" ".join(text) or None)
+            return "phone with a QR code under the camera"
+        case ["clear"]:
+            sim.clear()
+            return "desk cleared"
+        case ["stall" | "resume" as verb]:
+            sim.stall(verb == "stall")
+            return "frames stopped" if verb == "stall" else "frames resumed"
+        case ["state"]:
+            scene = sim.scene
+            return f"{scene.kind} on the {scene.desk} desk, {sim.frames_sent} frames sent"
+        case ["quit"]:
+            return "quit"
+    return CAMERA_HELP

@@ -51,6 +51,12 @@ class TimedBytes:
         with self._cond:
             self._chunks.clear()
 
+    @property
+    def pending(self) -> int:
+        """Bytes queued and not yet taken (a streaming device holds back while the host lags)."""
+        with self._cond:
+            return sum(len(c) for _, c in self._chunks)
+
 
 class Simulator(ABC):
     """The device side of a protocol. Subclasses implement `receive` and call `emit`.
@@ -108,6 +114,10 @@ class Simulator(ABC):
         if not self.plugged_in:  # unplugged while we waited: those bytes never left the device
             raise SimulatorUnplugged
         return data
+
+    def host_disconnected(self) -> None:
+        """The host closed its connection (TCP peer gone, in-process port closed). Most devices
+        do not notice; a streaming device stops sending."""
 
     def unplug(self) -> None:
         """Runtime fault: the device vanishes (cable pulled). Pending output is lost."""

@@ -25,6 +25,7 @@ import numpy as np
 
 SIZE_1080P = (1920, 1080)
 SIZE_5MP = (2592, 1944)
+SIZE_13MP = (4208, 3120)
 
 DOC_MM = {"a4": (210.0, 297.0), "id1": (85.6, 54.0)}
 DESKS = ("wood", "dark", "grey", "beige")
@@ -34,11 +35,12 @@ _DESK_P = (0.30, 0.25, 0.25, 0.20)
 
 @dataclass(frozen=True)
 class Scene:
-    image: np.ndarray  # BGR uint8, H×W×3
+    image: np.ndarray = field(repr=False)  # BGR uint8, H×W×3, decoded from ``jpeg``
     corners: tuple[tuple[float, float], ...] | None  # TL, TR, BR, BL; None without a document
-    kind: str  # "a4" | "id1" | "none"
+    kind: str  # "a4" | "id1" | "phone" | "none"
     desk: str
     flags: dict = field(default_factory=dict)  # seal, shadow, rotation, jpeg quality, ...
+    jpeg: bytes = field(default=b"", repr=False)  # the frame as the camera would send it
 
     @property
     def has_document(self) -> bool:
@@ -86,21 +88,8 @@ def render_scene(
 
     frame = _light(rng, frame, shadow, flags)
     sigma = float(rng.uniform(0.4, 1.2) * math.sqrt(height / 1080))
-    frame = cv2.GaussianBlur(frame, (0, 0), sigma)
-    noise_sigma = float(rng.uniform(1.5, 4.5))
-    # near-Gaussian noise as the sum of two uniform bytes (triangular, sd 255·√(1/6)): about 5×
-    # cheaper than standard_normal at 5 MP
-    k = noise_sigma / (255.0 * math.sqrt(1 / 6))
-    u1 = rng.integers(0, 256, frame.shape, dtype=np.uint8)
-    u2 = rng.integers(0, 256, frame.shape, dtype=np.uint8)
-    frame = cv2.add(frame, cv2.addWeighted(u1, k, u2, k, -255.0 * k, dtype=cv2.CV_32F))
-    img8 = cv2.convertScaleAbs(frame)  # saturates at 255 (a rare value below 0 is mirrored)
-    quality = int(rng.integers(70, 93))
-    ok, buf = cv2.imencode(".jpg", img8, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    flags.update(blur=sigma, noise=noise_sigma, jpeg_quality=quality)
-    return Scene(image=image, corners=corners, kind=kind, desk=desk, flags=flags)
+    image, jpeg = _finish(rng, frame, sigma, flags)
+    return Scene(image=image, corners=corners, kind=kind, desk=desk, flags=flags, jpeg=jpeg)
 
 
 # --- desk ---------------------------------------------------------------------------------------
@@ -318,20 +307,24 @@ def _random_token(rng: np.random.Generator, lo: int, hi: int) -> str:
     return "".join(alphabet[int(i)] for i in rng.integers(0, len(alphabet), n))
 
 
-def _finish(rng: np.random.Generator, frame: np.ndarray, sigma: float, flags: dict) -> np.ndarray:
-    """Blur → noise → JPEG, like :func:`render_scene` (spec §10.1 order)."""
+def _finish(rng: np.random.Generator, frame: np.ndarray, sigma: float, flags: dict) -> tuple[np.ndarray, bytes]:
+    """Blur → noise → JPEG (spec §10.1 order): the decoded frame and its JPEG bytes.
+
+    Noise is near-Gaussian, the sum of two uniform bytes (triangular, sd 255·√(1/6)): about 5×
+    cheaper than standard_normal at 5 MP.
+    """
     frame = cv2.GaussianBlur(frame, (0, 0), sigma)
     noise_sigma = float(rng.uniform(1.5, 4.5))
     k = noise_sigma / (255.0 * math.sqrt(1 / 6))
     u1 = rng.integers(0, 256, frame.shape, dtype=np.uint8)
     u2 = rng.integers(0, 256, frame.shape, dtype=np.uint8)
     frame = cv2.add(frame, cv2.addWeighted(u1, k, u2, k, -255.0 * k, dtype=cv2.CV_32F))
-    img8 = cv2.convertScaleAbs(frame)
+    img8 = cv2.convertScaleAbs(frame)  # saturates at 255 (a rare value below 0 is mirrored)
     quality = int(rng.integers(70, 93))
     ok, buf = cv2.imencode(".jpg", img8, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
     flags.update(blur=sigma, noise=noise_sigma, jpeg_quality=quality)
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR), buf.tobytes()
 
 
 def _quad_in_frame(rng, w_mm, h_mm, ppm, rot_deg, tilt, width, height, margin):
@@ -453,8 +446,8 @@ def render_phone_scene(
         frame = cv2.filter2D(frame, -1, kern)
     flags["motion_blur"] = mb
     sigma = float(rng.uniform(0.4, 1.0) * math.sqrt(height / 1080))
-    image = _finish(rng, frame, sigma, flags)
-    return Scene(image=image, corners=tuple(map(tuple, dst.tolist())), kind="phone", desk=desk, flags=flags)
+    image, jpeg = _finish(rng, frame, sigma, flags)
+    return Scene(image=image, corners=tuple(map(tuple, dst.tolist())), kind="phone", desk=desk, flags=flags, jpeg=jpeg)
 
 
 def render_page_code_scene(
@@ -505,5 +498,5 @@ def render_page_code_scene(
 
     frame = _light(rng, frame, None, flags)
     sigma = float(rng.uniform(0.4, 1.2) * math.sqrt(height / 1080))
-    image = _finish(rng, frame, sigma, flags)
-    return Scene(image=image, corners=tuple(map(tuple, dst.tolist())), kind="a4", desk=desk, flags=flags)
+    image, jpeg = _finish(rng, frame, sigma, flags)
+    return Scene(image=image, corners=tuple(map(tuple, dst.tolist())), kind="a4", desk=desk, flags=flags, jpeg=jpeg)

@@ -13,7 +13,10 @@ SimulatorFactory = Callable[[Mapping[str, str]], Simulator]
 
 # Simulator modules register themselves on import; imported lazily so that opening a
 # printer does not import the camera's scene generator.
-_MODULES: dict[str, str] = {"idcard": "drivers.sim.idcard", "printer": "drivers.sim.printer", "locker": "drivers.sim.locker"}
+_MODULES: dict[str, str] = {
+    "idcard": "drivers.sim.idcard", "printer": "drivers.sim.printer", "locker": "drivers.sim.locker",
+    "camera": "drivers.sim.camera",
+}
 _factories: dict[str, SimulatorFactory] = {}
 _instances: dict[tuple[str, str], Simulator] = {}
 _lock = threading.Lock()

@@ -133,7 +133,7 @@ class TcpServer:
         def device_to_host() -> None:
             while not (done.is_set() or self._stop.is_set()):
                 try:
-                    out = self.sim.take_output(4096, _POLL)
+                    out = self.sim.take_output(65536, _POLL)
                     if out:
                         conn.sendall(out)
                 except (SimulatorUnplugged, OSError):
@@ -154,6 +154,7 @@ class TcpServer:
             self.sim.receive(data)
         done.set()
         writer.join(timeout=1)
+        self.sim.host_disconnected()
 
     def close(self) -> None:
         self._stop.set()

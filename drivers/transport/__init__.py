@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drivers.errors import BadPortUrl
 from drivers.transport.base import Transport
 from drivers.transport.serial_port import SerialSettings
 from drivers.transport.url import PortScheme, PortUrl, parse_port_url
@@ -20,10 +21,12 @@ def open_transport(url: str, serial: SerialSettings | None = None) -> Transport:
             from drivers.transport.serial_port import SerialTransport
 
             return SerialTransport(port.raw, serial)
-        case PortScheme.TCP:
+        case PortScheme.TCP | PortScheme.HTTP:
             from drivers.transport.tcp import TcpTransport
 
             return TcpTransport(port.raw, port.host, port.port)
+        case PortScheme.UVC:
+            raise BadPortUrl(port.raw, "a UVC camera is not a byte stream; only the camera driver opens it")
         case PortScheme.USB:
             from drivers.transport.usb import UsbTransport
 

@@ -55,4 +55,6 @@ class SimTransport(Transport):
                 raise PortClosed(self.url, "simulated device was unplugged") from None
 
     def close(self) -> None:
+        if self._sim is not None:
+            self._sim.host_disconnected()
         self._sim = None

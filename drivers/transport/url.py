@@ -6,6 +6,8 @@ Accepted forms (see README, "Port URLs"):
   tcp://HOST:PORT                               raw TCP, e.g. a network printer on 9100
   usb://VID:PID[?interface=0&in_ep=0x81…]       USB bulk through pyusb (hex ids)
   sim://KIND[?option=value…]                    an in-process device simulator
+  http://HOST[:PORT][/PATH]                     raw TCP to an HTTP device (an MJPEG camera stream)
+  uvc://INDEX                                   a V4L2 camera by index (cameras only, not a byte stream)
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class PortScheme(enum.StrEnum):
     TCP = "tcp"
     USB = "usb"
     SIM = "sim"
+    HTTP = "http"
+    UVC = "uvc"
 
 
 PYSERIAL_SCHEMES = frozenset({"socket", "rfc2217", "loop", "spy", "hwgrep", "alt", "cp2110"})
@@ -86,4 +90,18 @@ def parse_port_url(url: str) -> PortUrl:
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", kind or ""):
             raise BadPortUrl(url, "expected sim://KIND with a simulator name, e.g. sim://printer")
         return PortUrl(url, PortScheme.SIM, host=kind, options=options)
-    raise BadPortUrl(url, f"unknown scheme {scheme!r}; use a /dev path, tcp://, usb://, sim:// or a pyserial URL")
+    if scheme == "http":
+        try:
+            port = parts.port or 80
+        except ValueError:
+            port = None
+        if not parts.hostname or not port:
+            raise BadPortUrl(url, "expected http://HOST[:PORT][/PATH] with a port from 1 to 65535")
+        options.setdefault("path", parts.path or "/")
+        return PortUrl(url, PortScheme.HTTP, host=parts.hostname, port=port, options=options)
+    if scheme == "uvc":
+        if not parts.netloc.isdigit() or len(parts.netloc) > 3:
+            raise BadPortUrl(url, "expected uvc://INDEX with a camera number, e.g. uvc://0")
+        return PortUrl(url, PortScheme.UVC, host=parts.netloc, port=int(parts.netloc), options=options)
+    raise BadPortUrl(
+        url, f"unknown scheme {scheme!r}; use a /dev path, tcp://, usb://, sim://, http://, uvc:// or a pyserial URL")

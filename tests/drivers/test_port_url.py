@@ -22,6 +22,10 @@ from drivers.transport.url import PortScheme, parse_port_url
         ("usb://0x4B8:0x202", PortScheme.USB, "04b8:0202", 0),
         ("sim://printer", PortScheme.SIM, "printer", 0),
         ("sim://locker?family=kerong&id=1", PortScheme.SIM, "locker", 0),
+        ("http://192.0.2.20:8080/stream", PortScheme.HTTP, "192.0.2.20", 8080),
+        ("http://camera.local", PortScheme.HTTP, "camera.local", 80),
+        ("uvc://0", PortScheme.UVC, "0", 0),
+        ("uvc://2", PortScheme.UVC, "2", 2),
     ],
 )
 def test_accepted_forms(url, scheme, host, port):
@@ -32,6 +36,8 @@ def test_accepted_forms(url, scheme, host, port):
 
 def test_usb_ids_and_sim_options():
     assert parse_port_url("usb://04b8:0e15").usb_ids == (0x04B8, 0x0E15)
+    assert parse_port_url("http://cam:8080/video?x=1").options == {"x": "1", "path": "/video"}
+    assert parse_port_url("http://cam").options == {"path": "/"}
     assert parse_port_url("sim://locker?family=kerong&id=1").options == {"family": "kerong", "id": "1"}
 
 
@@ -49,6 +55,9 @@ def test_usb_ids_and_sim_options():
         ("sim://Printer!", "sim://KIND"),
         ("ftp://host/file", "unknown scheme 'ftp'"),
         ("sim://printer?&&=", "option"),
+        ("http://:80/x", "http://HOST"),
+        ("uvc://camera", "uvc://INDEX"),
+        ("uvc://", "uvc://INDEX"),
     ],
 )
 def test_rejected_forms_say_what_was_expected(url, fragment):
@@ -67,7 +76,7 @@ def test_fuzz_only_bad_port_url_escapes(text):
         assert parsed.scheme in PortScheme
 
 
-@given(st.sampled_from(["tcp://", "usb://", "sim://", "socket://", "/dev/"]), st.text(max_size=40))
+@given(st.sampled_from(["tcp://", "usb://", "sim://", "socket://", "/dev/", "http://", "uvc://"]), st.text(max_size=40))
 def test_fuzz_scheme_prefixes(prefix, rest):
     try:
         parse_port_url(prefix + rest)

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from drivers.camera.output import encode_jpeg, id_card_copy, id_card_layout, make_pdf
+from drivers.camera.output import encode_jpeg, id_card_copy, id_card_layout, make_pdf, set_jpeg_dpi
 
 A4_200 = (2339, 1654)  # rows, cols
 
@@ -55,7 +55,30 @@ def test_pdf_page_count_and_a4_size():
 
 def test_pdf_embeds_jpeg_without_reencoding():
     jpg = encode_jpeg(_page(3), 85)
-    assert jpg in make_pdf([jpg])
+    assert set_jpeg_dpi(jpg, 200) in make_pdf([jpg])
+    assert jpg[20:] in make_pdf([jpg])  # only the density bytes of the header change
+
+
+def test_pdf_pages_at_their_own_dpi():
+    card = _page(4, shape=(638, 1011))  # ID-1 at 300 dpi
+    boxes = _pdf_pages(make_pdf([_page(5), card], dpi=[200, 300]))
+    assert boxes[0][2:] == pytest.approx((1654 / 200 * 72, 2339 / 200 * 72), abs=0.05)
+    assert boxes[1][2:] == pytest.approx((85.6 / 25.4 * 72, 54 / 25.4 * 72), abs=0.3)  # true card size
+    with pytest.raises(ValueError, match="one dpi per page"):
+        make_pdf([card], dpi=[200, 300])
+
+
+def test_jpeg_density_bytes():
+    jpg = encode_jpeg(np.full((40, 60, 3), 200, np.uint8), 85, dpi=300)
+    assert jpg[2:4] == b"\xff\xe0" and jpg[6:11] == b"JFIF\x00"
+    assert jpg[13:18] == b"\x01\x01\x2c\x01\x2c"  # units dpi, 300 × 300
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(jpg)).info["dpi"] == (300, 300)
+    bare = b"\xff\xd8\xff\xdb\x00\x02"  # no APP0: one is inserted
+    assert set_jpeg_dpi(bare, 200)[:20] == b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x01\x00\xc8\x00\xc8\x00\x00"
+    with pytest.raises(ValueError):
+        set_jpeg_dpi(b"PNG", 200)
 
 
 def test_id_card_layout_pixels():

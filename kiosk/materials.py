@@ -1,0 +1,237 @@
+"""Captured materials: what a citizen laid under the document camera, kept until it is uploaded.
+
+A material is one document as the window will receive it: its pages as JPEG files (each with
+its dpi in the JFIF header), one PDF of all pages (img2pdf, no second lossy encoding), the PDF's
+SHA-256, its kind, and a verification tag that says it is a **self-service capture not yet checked
+by a clerk** (自助采集，未经窗口核验). The backend link (a later issue) uploads it and then calls
+:meth:`Materials.purge`.
+
+Nothing is lost and nothing leaks:
+
+* files are written under ``<data>/materials/<id>.partial/`` (directory 0700, files 0600), fsynced,
+  and the directory renamed to ``<id>/`` before its row is committed; :meth:`Materials.sweep`
+  (run at start) removes partial directories and directories without a row, and marks rows whose
+  files are gone as ``lost`` (it says so in the log, by id only);
+* images never go to a log line, an exception message or a ``repr``: those name the material id,
+  kind and page count only.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from drivers.camera.output import encode_jpeg, id_card_copy, make_pdf
+from kiosk.store import Store
+
+log = logging.getLogger(__name__)
+
+PDF_NAME = "material.pdf"
+
+
+class MaterialKind(enum.StrEnum):
+    ID_CARD_COPY = "id_card_copy"  # 身份证复印件: front and back on one A4 page
+    FORM = "form"  # 申请表 and other forms
+    CERTIFICATE = "certificate"  # 证照, certificates with seals
+    OTHER = "other"
+
+
+class Verification(enum.StrEnum):
+    SELF_SERVICE_UNVERIFIED = "self_service_unverified"  # 自助采集，未经窗口核验
+    CLERK_VERIFIED = "clerk_verified"  # set by the backend once a clerk checked the original
+
+
+class MaterialState(enum.StrEnum):
+    KEPT = "kept"  # files in the data directory, waiting for upload
+    UPLOADED = "uploaded"  # the backend has it; files may still be here until purged
+    PURGED = "purged"  # files deleted
+    LOST = "lost"  # files vanished from the data directory (disk fault, manual deletion)
+
+
+class MaterialError(Exception):
+    """A material cannot be saved or found (the message names ids and paths, never content)."""
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """One straightened page to keep: the pixels and the resolution they were made at."""
+
+    image: np.ndarray
+    dpi: int
+
+    def __repr__(self) -> str:
+        return f"PageImage({self.image.shape[1]}x{self.image.shape[0]} @ {self.dpi} dpi)"
+
+
+@dataclass(frozen=True)
+class MaterialPage:
+    file: str  # name inside the material's directory
+    width: int
+    height: int
+    dpi: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Material:
+    id: str
+    kind: MaterialKind
+    verification: Verification
+    state: MaterialState
+    sha256: str  # of the PDF
+    pages: tuple[MaterialPage, ...]
+    created_at: float
+
+    @property
+    def pdf_file(self) -> str:
+        return PDF_NAME
+
+
+class Materials:
+    def __init__(self, store: Store, directory: Path, jpeg_quality: int = 85) -> None:
+        self.store = store
+        self.root = Path(directory) / "materials"
+        self.jpeg_quality = jpeg_quality
+        self.root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.root, 0o700)
+
+    def directory_of(self, material: Material | str) -> Path:
+        return self.root / (material if isinstance(material, str) else material.id)
+
+    # -- saving -----------------------------------------------------------------------------
+    def save(self, kind: MaterialKind, pages: Sequence[PageImage]) -> Material:
+        """Encode, write and record one material. Raises MaterialError; leaves nothing behind on failure."""
+        if not pages:
+            raise MaterialError("a material needs at least one page")
+        material_id = uuid.uuid4().hex
+        partial = self.root / f"{material_id}.partial"
+        try:
+            partial.mkdir(mode=0o700)
+            records, jpegs = [], []
+            for n, page in enumerate(pages, start=1):
+                data = encode_jpeg(page.image, self.jpeg_quality, page.dpi)
+                name = f"page-{n:02d}.jpg"
+                _write_private(partial / name, data)
+                jpegs.append(data)
+                records.append(MaterialPage(name, page.image.shape[1], page.image.shape[0], page.dpi,
+                                            hashlib.sha256(data).hexdigest()))
+            pdf = make_pdf(jpegs, [p.dpi for p in pages])
+            _write_private(partial / PDF_NAME, pdf)
+            _fsync_dir(partial)
+            final = self.root / material_id
+            partial.rename(final)
+            _fsync_dir(self.root)
+        except OSError as e:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise MaterialError(f"material {material_id}: cannot write files ({e.strerror or type(e).__name__})") from None
+        now = time.time()
+        material = Material(material_id, kind, Verification.SELF_SERVICE_UNVERIFIED, MaterialState.KEPT,
+                            hashlib.sha256(pdf).hexdigest(), tuple(records), now)
+        try:
+            with self.store.transaction() as db:
+                db.execute(
+                    "INSERT INTO materials (id, kind, verification, state, sha256, pages, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (material.id, kind.value, material.verification.value, material.state.value, material.sha256,
+                     json.dumps([p.__dict__ for p in records]), now, now),
+                )
+        except Exception:
+            shutil.rmtree(final, ignore_errors=True)
+            raise
+        log.info("material saved", extra={"material": material.id, "kind": kind.value, "pages": len(records)})
+        return material
+
+    def save_id_card_copy(self, front: PageImage, back: PageImage) -> Material:
+        """身份证复印件: both sides at true size on one A4 page at 200 dpi."""
+        return self.save(MaterialKind.ID_CARD_COPY, [PageImage(id_card_copy(front.image, back.image, dpi=200), 200)])
+
+    # -- reading and the life cycle ---------------------------------------------------------
+    def get(self, material_id: str) -> Material:
+        rows = self.store.query(
+            "SELECT id, kind, verification, state, sha256, pages, created_at FROM materials WHERE id = ?", (material_id,))
+        if not rows:
+            raise MaterialError(f"no material {material_id!r}")
+        return _material(rows[0])
+
+    def list(self, state: MaterialState | None = None) -> list[Material]:
+        sql = "SELECT id, kind, verification, state, sha256, pages, created_at FROM materials"
+        rows = self.store.query(sql + " WHERE state = ? ORDER BY created_at", (state.value,)) if state else \
+            self.store.query(sql + " ORDER BY created_at")
+        return [_material(r) for r in rows]
+
+    def pdf_bytes(self, material: Material) -> bytes:
+        """The PDF, checked against its recorded SHA-256 (a changed file is an error, not an upload)."""
+        path = self.directory_of(material) / PDF_NAME
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise MaterialError(f"material {material.id}: PDF unreadable ({e.strerror or type(e).__name__})") from None
+        if hashlib.sha256(data).hexdigest() != material.sha256:
+            raise MaterialError(f"material {material.id}: PDF does not match its SHA-256")
+        return data
+
+    def mark_uploaded(self, material_id: str) -> None:
+        self._set_state(material_id, MaterialState.UPLOADED)
+
+    def purge(self, material_id: str) -> None:
+        """Delete the files (after upload, or when the citizen cancels); the row stays as a record."""
+        shutil.rmtree(self.directory_of(material_id), ignore_errors=True)
+        self._set_state(material_id, MaterialState.PURGED)
+        log.info("material purged", extra={"material": material_id})
+
+    def sweep(self) -> None:
+        """Start-up clean-up after a crash: partial writes and unrecorded directories go; rows whose
+        files are gone are marked lost."""
+        known = {m.id: m for m in self.list()}
+        for entry in self.root.iterdir():
+            name = entry.name
+            if entry.is_dir() and (name.endswith(".partial") or name not in known):
+                shutil.rmtree(entry, ignore_errors=True)
+                log.warning("removed unfinished material files", extra={"entry": name})
+        for m in known.values():
+            if m.state in (MaterialState.KEPT, MaterialState.UPLOADED) and not (self.directory_of(m) / PDF_NAME).is_file():
+                self._set_state(m.id, MaterialState.LOST)
+                log.error("material files missing", extra={"material": m.id})
+
+    def _set_state(self, material_id: str, state: MaterialState) -> None:
+        with self.store.transaction() as db:
+            n = db.execute("UPDATE materials SET state = ?, updated_at = ? WHERE id = ?",
+                           (state.value, time.time(), material_id)).rowcount
+        if n != 1:
+            raise MaterialError(f"no material {material_id!r}")
+
+
+def _material(row: tuple) -> Material:
+    mid, kind, verification, state, sha, pages, created = row
+    return Material(mid, MaterialKind(kind), Verification(verification), MaterialState(state), sha,
+                    tuple(MaterialPage(**p) for p in json.loads(pages)), created)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
