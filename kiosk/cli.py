@@ -112,7 +112,9 @@ def main(argv: Sequence[str] | None = None, run_ui: UiRunner | None = None) -> i
     from kiosk.logs import setup_logging
 
     args = build_parser().parse_args(argv)
-    setup_logging(args.log_level)
+    # `kiosk run` logs to stdout for journald; the tools (config, diag, sim) print their report
+    # there (scripts parse --json), so their log lines go to stderr
+    setup_logging(args.log_level, stream=None if args.command == "run" else sys.stderr)
     if args.command == "config":
         return cmd_config_check(args.file)
     if args.command == "run":

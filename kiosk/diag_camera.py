@@ -45,7 +45,6 @@ def run(args: argparse.Namespace) -> int:
     from drivers.camera.detect import detect_document
     from drivers.camera.pipeline import NoDocument
     from kiosk.composition import build_camera_for_source
-
     if args.action == "capture" and (args.out is None or args.out.suffix.lower() not in (".jpg", ".jpeg", ".pdf")):
         print("capture needs --out FILE ending in .jpg, .jpeg or .pdf", file=sys.stderr)
         return EXIT_USAGE

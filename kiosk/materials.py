@@ -132,9 +132,10 @@ class Materials:
             final = self.root / material_id
             partial.rename(final)
             _fsync_dir(self.root)
-        except OSError as e:
+        except Exception as e:  # OSError, or a page that does not encode (cv2.error, ValueError)
             shutil.rmtree(partial, ignore_errors=True)
-            raise MaterialError(f"material {material_id}: cannot write files ({e.strerror or type(e).__name__})") from None
+            reason = (isinstance(e, OSError) and e.strerror) or type(e).__name__
+            raise MaterialError(f"material {material_id}: cannot write files ({reason})") from None
         now = time.time()
         material = Material(material_id, kind, Verification.SELF_SERVICE_UNVERIFIED, MaterialState.KEPT,
                             hashlib.sha256(pdf).hexdigest(), tuple(records), now)
@@ -146,9 +147,9 @@ class Materials:
                     (material.id, kind.value, material.verification.value, material.state.value, material.sha256,
                      json.dumps([p.__dict__ for p in records]), now, now),
                 )
-        except Exception:
+        except Exception as e:
             shutil.rmtree(final, ignore_errors=True)
-            raise
+            raise MaterialError(f"material {material_id}: cannot record it ({type(e).__name__})") from None
         log.info("material saved", extra={"material": material.id, "kind": kind.value, "pages": len(records)})
         return material
 

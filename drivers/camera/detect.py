@@ -67,11 +67,10 @@ def detect_document(image: np.ndarray, config: DetectorConfig = DetectorConfig()
     sx, sy = full_w / small.shape[1], full_h / small.shape[0]
     full = (quad + 0.5) * np.float64([sx, sy]) - 0.5
     if config.refine:
-        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         # coarse corners can be ~4 working px off (inner outline of the dilated edge band, rounded
         # card corners): a wide first pass, then a narrow one around the refined lines
-        full = refine_corners(gray, full, reach=4.0 * max(sx, sy))
-        full = refine_corners(gray, full, reach=1.5 * max(sx, sy))
+        full = refine_corners(image, full, reach=4.0 * max(sx, sy))
+        full = refine_corners(image, full, reach=1.5 * max(sx, sy))
     full = order_corners(full)
     return Detection(True, tuple((float(x), float(y)) for x, y in full), float(support))
 
@@ -192,8 +191,12 @@ def _sample(img: np.ndarray, pts: np.ndarray) -> np.ndarray:
 # --- full-resolution refinement -------------------------------------------------------------------
 
 
-def refine_corners(gray: np.ndarray, quad: np.ndarray, reach: float, samples: int = 48) -> np.ndarray:
+def refine_corners(image: np.ndarray, quad: np.ndarray, reach: float, samples: int = 48) -> np.ndarray:
     """Move each side to the strongest edge within ±``reach`` px along its normal (full resolution).
+
+    ``image`` is the full-resolution frame, BGR or gray. Only the profiles are sampled
+    (``cv2.remap`` of a few thousand points) and turned grey, never the whole frame: a full-frame
+    grey conversion would cost more than the refinement itself (3 ms at 5 MP, 7 ms at 13 MP).
 
     Per side: intensity profiles along the normal (``cv2.remap``), sub-pixel maximum of the
     derivative with the expected polarity (bright inside), a Huber line fit, then adjacent lines
@@ -216,7 +219,9 @@ def refine_corners(gray: np.ndarray, quad: np.ndarray, reach: float, samples: in
         grid = base[:, None, :] - offsets[None, :, None] * normal  # from inside (−) to outside (+)
         map_x = grid[..., 0].astype(np.float32)
         map_y = grid[..., 1].astype(np.float32)
-        prof = cv2.remap(gray, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        prof = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if prof.ndim == 3:
+            prof = cv2.cvtColor(prof, cv2.COLOR_BGR2GRAY)
         prof = cv2.GaussianBlur(prof.astype(np.float32), (5, 1), 0)
         grad = prof[:, :-2] - prof[:, 2:]  # inside brighter → positive going outwards
         k = np.argmax(grad, axis=1)

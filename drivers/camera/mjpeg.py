@@ -83,6 +83,7 @@ class MjpegReader:
         self._part_len: int | None = None  # Content-Length of the part being read, or -1 = scan
         self._seq = 0
         self._scanned = 0  # bytes of an unframed part already searched for the boundary
+        self._skip_crlf = False
         self.discarded = 0
 
     @property
@@ -128,6 +129,10 @@ class MjpegReader:
     def _next_part(self) -> JpegPart | None:
         assert self._boundary is not None
         while self._part_len is None:
+            if self._skip_crlf and len(self._buf) >= 2:
+                if self._buf[:2] == b"\r\n":
+                    del self._buf[:2]
+                self._skip_crlf = False
             start = self._buf.find(self._boundary)
             if start < 0:
                 keep = len(self._boundary) - 1  # a boundary may be split across reads
@@ -155,7 +160,8 @@ class MjpegReader:
                 raise MjpegError(f"part is {ctype[:40]!r}, not image/jpeg")
             length = headers.get("content-length")
             if length is not None:
-                if not length.isdigit() or int(length) > MAX_PART:
+                # ASCII digits only ("²".isdigit() is true), few enough for int() (4300-digit cap)
+                if re.fullmatch(r"[0-9]{1,9}", length) is None or int(length) > MAX_PART:
                     raise MjpegError(f"bad part length {length[:20]!r}")
                 self._part_len = int(length)
             else:
@@ -166,6 +172,7 @@ class MjpegReader:
                 return None
             data = bytes(self._buf[: self._part_len])
             del self._buf[: self._part_len]
+            self._skip_crlf = True  # the CRLF that ends a part is framing, not garbage
         else:
             delim = b"\r\n" + self._boundary
             end = self._buf.find(delim, self._scanned)

@@ -145,15 +145,14 @@ def capture_page(frame: Frame, *, kind: str = "auto", mode: str = "color", page_
             raise NoDocument(f"frame {frame.seq}: no document outline found")
         quad = np.asarray(found.corners, np.float64)
     else:
-        gray = cv2.cvtColor(full, cv2.COLOR_BGR2GRAY)
         quad = order_corners(np.asarray(corners, np.float64))
-        reach = 0.01 * max(frame.width, frame.height)
-        quad = refine_corners(gray, quad, reach=reach)
+        quad = refine_corners(full, quad, reach=0.01 * max(frame.width, frame.height))
     if kind == "auto":
         kind = classify_kind(quad, (frame.width, frame.height))
     dpi = {"a4": page_dpi, "id1": card_dpi}.get(kind, page_dpi)
     size = page_size(quad, kind, dpi)
     page = warp_document(full, quad, size.kind, dpi)
-    codes = tuple(read_codes(page, formats, fallback=expect_1d)) if formats else ()
+    # printed codes are dark on light: no inverted pass; keep the 90° search (spec §5.3)
+    codes = tuple(read_codes(page, formats, try_invert=False, fallback=expect_1d)) if formats else ()
     cleaned = whiten(page, mode)
     return CapturedPage(cleaned, size.kind, dpi, tuple((float(x), float(y)) for x, y in quad), codes, frame.seq)

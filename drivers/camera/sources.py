@@ -129,11 +129,11 @@ class FrameSource(ABC):
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
+                if self._error is not None:  # failed: no stale frame from a dead source
+                    raise self._error
                 if self._latest is not None and self._latest.seq > newer_than:
                     self._taken_seq = self._latest.seq
                     return self._latest
-                if self._error is not None:
-                    raise self._error
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise PortTimeout(self.url, f"no new camera frame within {timeout:.3g} s")
@@ -334,7 +334,10 @@ class StillSource(FrameSource):
         if not path.is_file():
             raise PortNotFound(self.url, "no such image file")
         self._make = _frame_maker(*_read_image_file(path, self.url))
-        self._make(0, 0.0)  # fail now on a corrupt JPEG header, not on the thread
+        try:
+            self._make(0, 0.0)  # fail now on a corrupt JPEG header, not on the thread
+        except FrameError as e:
+            raise BadPortUrl(self.url, f"{path.name} is not a readable JPEG ({e})") from None
         self._tick = time.monotonic() - 1.0
 
     def _produce(self) -> None:

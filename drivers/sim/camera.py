@@ -163,9 +163,12 @@ class CameraSimulator(Simulator):
             # drops frames; it does not buffer them)
             if not self._stalled and self._out.pending < _CHUNK:
                 part = frame_part(self._next_jpeg())
-                for i in range(0, len(part), _CHUNK):  # chunks keep the transport's reads cheap
-                    self.emit(part[i:i + _CHUNK])
-                self.frames_sent += 1
+                with self._lock:  # the host may have gone while the frame was made
+                    if self._stream_token is not token:
+                        break
+                    for i in range(0, len(part), _CHUNK):  # chunks keep the transport's reads cheap
+                        self.emit(part[i:i + _CHUNK])
+                    self.frames_sent += 1
             tick = max(tick + period, time.monotonic() - period)
             wake.wait(max(0.0, tick - time.monotonic()))
         with self._lock:

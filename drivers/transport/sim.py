@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drivers.errors import PortClosed, PortNotFound, PortTimeout
+from drivers.errors import BadPortUrl, PortClosed, PortNotFound, PortTimeout
 from drivers.sim.base import Simulator, SimulatorUnplugged
 from drivers.sim.registry import known_kinds, simulator_for
 from drivers.transport.base import DEFAULT_WRITE_TIMEOUT, Transport
@@ -12,7 +12,10 @@ from drivers.transport.url import PortUrl
 class SimTransport(Transport):
     def __init__(self, port: PortUrl) -> None:
         super().__init__(port.raw)
-        sim = simulator_for(port.host, port.options)
+        try:
+            sim = simulator_for(port.host, port.options)
+        except ValueError as e:  # the simulator refused its options
+            raise BadPortUrl(port.raw, str(e)) from None
         if sim is None:
             raise PortNotFound(port.raw, f"no simulator {port.host!r}; known: {', '.join(known_kinds()) or 'none'}")
         if not sim.plugged_in:

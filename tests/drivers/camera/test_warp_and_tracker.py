@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drivers.camera import Detection, StabilityTracker, detect_document, page_size, polygon_iou, warp_document
 from drivers.camera.detect import order_corners
@@ -54,6 +56,36 @@ def test_polygon_iou():
     assert polygon_iou(sq, sq) == pytest.approx(1.0)
     assert polygon_iou(sq, ((5, 0), (15, 0), (15, 10), (5, 10))) == pytest.approx(1 / 3)
     assert polygon_iou(sq, None) == 0.0
+
+
+def test_polygon_iou_coincident_edges_with_rounding_noise():
+    # cv2.intersectConvexConvex gives 0.5 here (edges equal up to 1e-13): a perfect detection
+    a = ((3.4e-13, -1.7e-13), (1000.0, -6e-13), (1000.0, 1414.0), (-1.7e-13, 1414.0))
+    b = ((0.0, 0.0), (1000.0, 0.0), (1000.0, 1414.0), (0.0, 1414.0))
+    assert polygon_iou(a, b) == pytest.approx(1.0, abs=1e-9)
+
+
+@given(st.lists(st.tuples(st.floats(0, 100), st.floats(0, 100)), min_size=3, max_size=8),
+       st.lists(st.tuples(st.floats(0, 100), st.floats(0, 100)), min_size=3, max_size=8))
+def test_polygon_iou_properties(a, b):
+    ab, ba = polygon_iou(a, b), polygon_iou(b, a)
+    assert 0.0 <= ab <= 1.0 + 1e-9
+    assert ab == pytest.approx(ba, abs=1e-6)
+
+
+def test_document_frame_iou_undoes_perspective():
+    from drivers.camera.geometry import document_frame_iou
+
+    # a strongly foreshortened page: the far (top) side is half as long as the near one
+    truth = ((300.0, 100.0), (500.0, 100.0), (600.0, 500.0), (200.0, 500.0))
+    assert document_frame_iou(truth, truth) == pytest.approx(1.0, abs=1e-6)
+    assert document_frame_iou(None, truth) == 0.0
+    # the same 10 px error on the far side covers more of the page than on the near side: the
+    # document frame scores it worse, while the image frame (a smaller area there) scores it better
+    far = ((300.0, 110.0), (500.0, 110.0), (600.0, 500.0), (200.0, 500.0))
+    near = ((300.0, 100.0), (500.0, 100.0), (600.0, 490.0), (200.0, 490.0))
+    assert document_frame_iou(far, truth) < document_frame_iou(near, truth) - 0.005
+    assert polygon_iou(far, truth) > polygon_iou(near, truth)
 
 
 def _det(dx=0.0):
