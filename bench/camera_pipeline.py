@@ -23,7 +23,6 @@ import statistics
 import time
 
 import cv2
-import numpy as np
 
 from drivers.camera.codes import PAGE_FORMATS, read_codes
 from drivers.camera.cleanup import whiten

@@ -24,6 +24,7 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
         *_unique(data, "service_groups", "id", "service group id"),
         *_unique_service_codes(data),
         *_device_models(data),
+        *_device_ports(data),
         *_locker_boards(data),
     ]
 
@@ -70,6 +71,25 @@ def _kind(device: dict[str, Any]) -> DeviceKind | None:
         return DeviceKind(str(device.get("kind")))
     except ValueError:
         return None
+
+
+# Ports only a camera can use, and the byte-stream ports a camera cannot (a /dev path, tcp://,
+# http:// and sim:// serve both: a V4L2 node or serial line, an MJPEG stream or a socket).
+_CAMERA_ONLY = ("uvc://",)
+_NOT_FOR_CAMERA = ("usb://", "socket://", "rfc2217://", "loop://", "spy://")
+
+
+def _device_ports(data: dict[str, Any]) -> Iterator[Finding]:
+    for n, device in _entries(data, "devices"):
+        kind, port = _kind(device), device.get("port")
+        if kind is None or not isinstance(port, str):
+            continue
+        lower = port.strip().lower()
+        if kind is not DeviceKind.CAMERA and lower.startswith(_CAMERA_ONLY):
+            yield ("devices", n, "port"), f"{port!r} is a camera; a {kind.value} needs a serial, tcp:// or usb:// port"
+        if kind is DeviceKind.CAMERA and lower.startswith(_NOT_FOR_CAMERA):
+            yield ("devices", n, "port"), (f"{port!r} is not a camera source; use uvc://N, /dev/video…, "
+                                           "http://HOST:PORT/PATH (MJPEG), tcp:// or sim://camera")
 
 
 def _device_models(data: dict[str, Any]) -> Iterator[Finding]:

@@ -24,3 +24,21 @@ def echo_sim():
     yield
     registry.forget_instances()
     registry._factories.pop("echo", None)
+
+
+@pytest.fixture
+def json_log():
+    """The project's JSON logging at DEBUG into a buffer (the canary tests read it); the root
+    logger restored afterwards."""
+    import io
+    import logging
+
+    from kiosk.logs import setup_logging
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    buf = io.StringIO()
+    setup_logging("DEBUG", stream=buf)
+    yield buf
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])

@@ -295,8 +295,12 @@ class UvcSource(FrameSource):
         if raw is not None and raw.size > 2 and raw[0] == 0xFF and raw[1] == 0xD8:
             data = raw.tobytes()
             self._publish(lambda seq, t: Frame.from_jpeg(data, seq, t))
-        else:
+        elif buf.ndim == 3 and buf.shape[2] == 3:
             self._publish(lambda seq, t: Frame.from_image(buf, seq, t))
+        else:
+            # raw pixels that are not MJPEG (the camera kept YUYV): let OpenCV convert from now on
+            self.bad_frames += 1
+            self._cap.set(cv2.CAP_PROP_CONVERT_RGB, 1)
 
     def _release(self) -> None:
         cap = getattr(self, "_cap", None)
@@ -324,54 +328,62 @@ def _frame_maker(jpeg: bytes | None, image: np.ndarray | None):
     return lambda seq, t: Frame.from_image(image, seq, t)
 
 
-class StillSource(FrameSource):
-    """One image file, delivered again at the configured frame rate (a document lying still)."""
+class _ImageFilesSource(FrameSource):
+    """Image files in turn, each held ``hold`` seconds and delivered at the frame rate, looped."""
 
-    kind = SourceKind.STILL
+    def _list(self) -> list[Path]:
+        raise NotImplementedError
 
     def _open(self) -> None:
-        path = Path(self.url)
-        if not path.is_file():
-            raise PortNotFound(self.url, "no such image file")
-        self._make = _frame_maker(*_read_image_file(path, self.url))
+        self._files = self._list()
+        self._index = 0
+        self._make = self._load(0)
         try:
             self._make(0, 0.0)  # fail now on a corrupt JPEG header, not on the thread
         except FrameError as e:
-            raise BadPortUrl(self.url, f"{path.name} is not a readable JPEG ({e})") from None
+            raise BadPortUrl(self.url, f"{self._files[0].name} is not a readable JPEG ({e})") from None
+        self._shown_since = time.monotonic()
         self._tick = time.monotonic() - 1.0
 
-    def _produce(self) -> None:
-        self._tick = self._pace(1.0 / self.settings.fps, self._tick)
-        if not self._stop.is_set():
-            self._publish(self._make)
-
-
-class FolderSource(FrameSource):
-    """The images of a folder in name order, each held ``hold`` seconds at the frame rate, looped."""
-
-    kind = SourceKind.FOLDER
-
-    def _open(self) -> None:
-        folder = Path(self.url)
-        if not folder.is_dir():
-            raise PortNotFound(self.url, "no such folder")
-        self._files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-        if not self._files:
-            raise PortNotFound(self.url, "folder holds no images (.jpg .png …)")
-        self._index = -1
-        self._shown_since = 0.0
-        self._make = None
-        self._tick = time.monotonic() - 1.0
+    def _load(self, index: int):
+        return _frame_maker(*_read_image_file(self._files[index], self.url))
 
     def _produce(self) -> None:
         self._tick = self._pace(1.0 / self.settings.fps, self._tick)
         if self._stop.is_set():
             return
-        if self._make is None or time.monotonic() - self._shown_since >= self.settings.hold:
+        if len(self._files) > 1 and time.monotonic() - self._shown_since >= self.settings.hold:
             self._index = (self._index + 1) % len(self._files)
-            self._make = _frame_maker(*_read_image_file(self._files[self._index], self.url))
+            self._make = self._load(self._index)
             self._shown_since = time.monotonic()
         self._publish(self._make)
+
+
+class StillSource(_ImageFilesSource):
+    """One image file, delivered again at the configured frame rate (a document lying still)."""
+
+    kind = SourceKind.STILL
+
+    def _list(self) -> list[Path]:
+        path = Path(self.url)
+        if not path.is_file():
+            raise PortNotFound(self.url, "no such image file")
+        return [path]
+
+
+class FolderSource(_ImageFilesSource):
+    """The images of a folder in name order, each held ``hold`` seconds at the frame rate, looped."""
+
+    kind = SourceKind.FOLDER
+
+    def _list(self) -> list[Path]:
+        folder = Path(self.url)
+        if not folder.is_dir():
+            raise PortNotFound(self.url, "no such folder")
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        if not files:
+            raise PortNotFound(self.url, "folder holds no images (.jpg .png …)")
+        return files
 
 
 class VideoFileSource(FrameSource):

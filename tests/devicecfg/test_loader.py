@@ -192,6 +192,18 @@ def test_bad_port_url(tmp_path: Path) -> None:
     assert "errors.pydantic.dev" not in problems[0].message
 
 
+def test_camera_port_on_a_printer_and_a_serial_url_on_a_camera(tmp_path: Path) -> None:
+    problems = check_config(write(tmp_path, {20: 'port = "uvc://0"'}))
+    assert [(p.path, p.line) for p in problems] == [("devices[0].port", 20)]
+    assert "is a camera" in problems[0].message
+    camera = '\n[[devices]]\nid = "camera"\nkind = "camera"\nmodel = "uvc-generic"\nport = "socket://10.0.0.5:4001"\n'
+    problems = check_config(write(tmp_path, append=camera))
+    assert [(p.path, p.line) for p in problems] == [("devices[2].port", 44)]
+    assert "not a camera source" in problems[0].message
+    ok = camera.replace("socket://10.0.0.5:4001", "http://192.0.2.20:8080/stream")
+    assert check_config(write(tmp_path, append=ok)) == []
+
+
 def test_duplicate_device_id(tmp_path: Path) -> None:
     problems = check_config(write(tmp_path, {23: 'id = "printer"', 35: 'device = "printer"'}))
     assert {(p.path, p.line) for p in problems} == {

@@ -6,11 +6,10 @@ import logging
 import subprocess
 import sys
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.logs import SENSITIVE, redact, setup_logging
+from kiosk.logs import SENSITIVE, redact
 
 # Synthetic canaries (valid check digit, no real person).
 ID_NUMBER = "11010519491231002X"
@@ -22,22 +21,11 @@ PICKUP = "739164"
 CANARIES = (ID_NUMBER, OLD_ID, PHONE, NAME, ADDRESS, PICKUP)
 
 
-@pytest.fixture
-def log_output():
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    buf = io.StringIO()
-    setup_logging("DEBUG", stream=buf)
-    yield buf
-    root.handlers[:] = saved[0]
-    root.setLevel(saved[1])
-
-
 def lines(buf: io.StringIO) -> list[dict]:
     return [json.loads(line) for line in buf.getvalue().splitlines()]
 
 
-def test_canaries_never_reach_the_log(log_output):
+def test_canaries_never_reach_the_log(json_log):
     log = logging.getLogger("kiosk.journey")
     with SENSITIVE.holding(NAME, ADDRESS):
         log.info("read card for %s living at %s", NAME, ADDRESS)
@@ -49,15 +37,15 @@ def test_canaries_never_reach_the_log(log_output):
         except ValueError:
             log.exception("backend refused")
         log.info("repr of a dict: %r", {"who": NAME, "where": ADDRESS})
-    text = log_output.getvalue()
-    assert len(lines(log_output)) == 6  # nothing was lost on the way
+    text = json_log.getvalue()
+    assert len(lines(json_log)) == 6  # nothing was lost on the way
     for canary in CANARIES:
         assert canary not in text, canary
     assert "110***********002X" in text and "138****5678" in text and "欧*" in text
     assert "backend refused" in text and "ValueError" in text  # the useful part survives
 
 
-def test_values_forgotten_after_the_journey_are_not_masked(log_output):
+def test_values_forgotten_after_the_journey_are_not_masked(json_log):
     with SENSITIVE.holding("张三丰"):
         assert redact("张三丰") == "张**"
     assert redact("张三丰") == "张三丰"

@@ -19,7 +19,6 @@ from drivers.camera.cleanup import whiten
 from drivers.camera.warp import warp_document
 from drivers.sim import registry
 from drivers.sim.camera_scene import render_scene
-from kiosk.logs import setup_logging
 from kiosk.materials import (
     PDF_NAME, MaterialError, MaterialKind, Materials, MaterialState, PageImage, Verification,
 )
@@ -58,18 +57,6 @@ def store(tmp_path):
 @pytest.fixture
 def materials(store, tmp_path) -> Materials:
     return Materials(store, tmp_path)
-
-
-@pytest.fixture
-def json_log():
-    """The project's JSON logging at DEBUG into a buffer; the root logger restored afterwards."""
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    buf = io.StringIO()
-    setup_logging("DEBUG", stream=buf)
-    yield buf
-    root.handlers[:] = saved[0]
-    root.setLevel(saved[1])
 
 
 def _mode(path) -> int:
