@@ -49,12 +49,25 @@ class KioskSection(Strict):
     data_dir: str = ""
     elder_age: int = Field(default=60, ge=0, le=150)
     idle_timeout_s: float = Field(default=90, gt=0)
+    # Queue numbers: the business day starts at this local time (numbers restart then), and
+    # while the backend is unreachable this kiosk numbers from its own block, A-<code>-001…;
+    # give each kiosk of a hall its own code (default: the last 3 letters/digits of its id).
+    day_starts_at: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "04:00"
+    offline_ticket_code: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,3}$")] | None = None
 
 
 class BackendSection(Strict):
     url: Annotated[str, Field(pattern=HTTP_URL_PATTERN)]
     ca_bundle: str = ""
     timeout_s: float = Field(default=10, gt=0, le=120)
+    # File holding this kiosk's secret (64 hex digits, from `kiosk intake-server --provision`);
+    # empty: <data dir>/backend.secret, created on first start.
+    credentials: str = ""
+    # Start the reference intake server in this process on the url's loopback host and port
+    # (0 = any free port) and provision this kiosk on it: the simulated hall's whole loop.
+    start_reference_server: bool = False
+    outbox_budget_mb: int = Field(default=512, ge=1)
+    retention_h: float = Field(default=24, ge=0)  # delivered events and uploaded materials are kept this long
 
 
 class ServiceKind(enum.StrEnum):

@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("sim", help="serve a device simulator on a pty or TCP port")
     ssub = sim.add_subparsers(dest="device", metavar="DEVICE", required=True)
     sim_cli.add_parser(ssub)
+
+    from kiosk import intake_cli
+
+    intake_cli.add_parser(sub)
     return p
 
 

@@ -3,6 +3,7 @@ Nothing else in the kiosk constructs a driver."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -20,8 +21,15 @@ from drivers.locker.types import Polarity
 from drivers.printer.model import PrinterModel
 from drivers.printer.printer import EscPosPrinter
 from drivers.transport import SerialSettings
+from intake import contract as c
+from kiosk.backend.client import BackendClient
+from kiosk.backend.link import BackendLink, load_or_create_secret
+from kiosk.backend.outbox import Outbox
+from kiosk.backend.sender import Sender
+from kiosk.backend.tickets import TicketDesk, TicketPolicy, default_offline_code
 from kiosk.bus import EventBus
 from kiosk.core import Kiosk
+from kiosk.materials import material_key
 from kiosk.paths import data_dir
 from kiosk.store import Store
 from kiosk.supervisor import Supervisor, Unbuilt
@@ -187,7 +195,6 @@ def build_kiosk(
     store = Store(Path(directory) / "kiosk.sqlite3")
     bus = EventBus()
     devices, unbuilt = build_devices(config)
-    lockers = build_lockers(config, devices, store, bus, Path(directory))
     supervisor = Supervisor(
         devices,
         bus,
@@ -195,11 +202,25 @@ def build_kiosk(
         poll_intervals={d.id: d.poll_interval_s for d in config.devices},
         unbuilt=unbuilt,
     )
+    secret = load_or_create_secret(Path(config.backend.credentials) if config.backend.credentials
+                                   else Path(directory) / "backend.secret")
+    outbox = Outbox(store, config.backend.outbox_budget_mb * 1024 * 1024, on_alarm=_alarm_to(bus, store))
+    materials = build_materials(config, store, Path(directory), material_key(secret), outbox)
+    lockers = build_lockers(config, devices, store, bus, Path(directory), outbox)
+    backend = build_backend(config, store, bus, Path(directory), supervisor, secret, outbox, materials)
     return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor, lockers=lockers,
-                 materials=build_materials(config, store, Path(directory)))
+                 materials=materials, backend=backend)
 
 
-def build_materials(config: KioskConfig, store: Store, directory: Path):
+def _alarm_to(bus: EventBus, store: Store):
+    """Backend-link alarms (full outbox, rejected credentials, lost material): bus and audit trail."""
+    def alarm(name: str, detail: dict) -> None:
+        bus.publish(name, detail, source="backend")
+        store.audit("backend", name, json.dumps(detail, sort_keys=True))
+    return alarm
+
+
+def build_materials(config: KioskConfig, store: Store, directory: Path, key: bytes | None = None, outbox=None):
     """The captured-material store when the site has a document camera; None otherwise."""
     from kiosk.materials import Materials
 
@@ -208,12 +229,63 @@ def build_materials(config: KioskConfig, store: Store, directory: Path):
         return None
     p = profile_for(DeviceKind.CAMERA, cameras[0].model)
     assert isinstance(p, CameraProfile)
-    return Materials(store, directory, jpeg_quality=p.jpeg_quality)
+    return Materials(store, directory, jpeg_quality=p.jpeg_quality, key=key, outbox=outbox)
 
 
-def build_lockers(config: KioskConfig, devices: list[Device], store: Store, bus: EventBus, directory: Path):
+def build_backend(config: KioskConfig, store: Store, bus: EventBus, directory: Path, supervisor: Supervisor,
+                  secret: str, outbox: Outbox, materials) -> BackendLink:
+    """Client, sender, ticket desk and heartbeat; with `start_reference_server`, the reference
+    intake server too, in this process on loopback, with this kiosk provisioned on it."""
+    start_server = None
+    if config.backend.start_reference_server:
+        from urllib.parse import urlsplit
+
+        from intake.server import provision, run_in_thread
+
+        parts = urlsplit(config.backend.url)
+        server_dir = directory / "intake-server"
+        provision(server_dir, config.kiosk.id, secret)
+
+        def start_server():
+            handle = run_in_thread(server_dir, host=parts.hostname or "127.0.0.1", port=parts.port or 0,
+                                   catalogue=config, day_starts_at=config.kiosk.day_starts_at)
+            return handle.url, handle.stop
+    client = BackendClient(config.backend.url, config.kiosk.id, secret, ca_bundle=config.backend.ca_bundle,
+                           timeout=config.backend.timeout_s)
+    retention = config.backend.retention_h * 3600
+    sender = Sender(outbox, client, materials, on_alarm=_alarm_to(bus, store), material_retention_s=retention)
+    prefixes = {s.code: s.prefix for g in config.service_groups for s in g.services}
+    policy = TicketPolicy(config.kiosk.offline_ticket_code or default_offline_code(config.kiosk.id),
+                          config.kiosk.day_starts_at)
+    tickets = TicketDesk(store, outbox, client, prefixes, policy)
+
+    def inventory() -> c.Inventory:
+        devices = supervisor.devices.values()
+        return c.Inventory(hall_name=config.kiosk.hall_name, software_version=software_version(), devices=[
+            c.DeviceEntry(id=d.device_id, kind=d.kind.value, model=d.info.model or d.model, firmware=d.info.firmware,
+                          serial_number=d.info.serial_number, capabilities=sorted(d.info.capabilities)[:64],
+                          state=d.state.value)
+            for d in devices])
+
+    link = BackendLink(client, outbox, sender, tickets, inventory, software_version(), start_server=start_server)
+    link.attach(bus)
+    return link
+
+
+def software_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hall-kiosk")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_lockers(config: KioskConfig, devices: list[Device], store: Store, bus: EventBus, directory: Path,
+                  outbox: Outbox | None = None):
     """The locker ledger over the built lock-board lines; None when the site has no lockers."""
-    from kiosk.lockers import Lockers, compartments_from_config, load_or_create_secret
+    from kiosk.lockers import Lockers, compartments_from_config
+    from kiosk.lockers import load_or_create_secret as load_locker_secret
 
     if not config.cabinets:
         return None
@@ -222,7 +294,7 @@ def build_lockers(config: KioskConfig, devices: list[Device], store: Store, bus:
     if not compartments:
         log.warning("lockers configured but no lock-board line was built")
         return None
-    return Lockers(store, hardware, compartments, load_or_create_secret(directory / "locker.key"), bus=bus)
+    return Lockers(store, hardware, compartments, load_locker_secret(directory / "locker.key"), bus=bus, outbox=outbox)
 
 
 def build_idcard_for_port(port: str, baud: int | None = None, model: str = "sam-generic", listener=None) -> IdCardReader:

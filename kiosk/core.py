@@ -16,6 +16,7 @@ from kiosk.bus import Envelope, EventBus
 from kiosk.services.availability import Availability, DeviceSnapshot, Journey, all_availability
 
 if TYPE_CHECKING:
+    from kiosk.backend.link import BackendLink
     from kiosk.lockers import Lockers
     from kiosk.materials import Materials
     from kiosk.store import Store
@@ -39,6 +40,7 @@ class Kiosk:
 
     lockers: Lockers | None = None
     materials: Materials | None = None  # captured pages waiting for upload (kiosk/materials.py)
+    backend: BackendLink | None = None  # outbox sender, ticket desk, heartbeat (kiosk/backend)
     # Locker housekeeping runs off the device threads: one worker, in order.
     _locker_work: ThreadPoolExecutor | None = field(default=None, repr=False)
     _reconciled: set[str] = field(default_factory=set, repr=False)
@@ -51,9 +53,13 @@ class Kiosk:
             self.bus.subscribe("device.state", self._on_device_state)
             self.bus.subscribe("locker", self._on_locker_event)
         self.supervisor.start()
+        if self.backend is not None:
+            self.backend.start()
 
     def stop(self) -> None:
         self.supervisor.stop()
+        if self.backend is not None:
+            self.backend.stop()
         if self._locker_work is not None:
             self._locker_work.shutdown(wait=True, cancel_futures=True)
         self.store.close()

@@ -13,7 +13,11 @@ Nothing is lost and nothing leaks:
   (run at start) removes partial directories and directories without a row, and marks rows whose
   files are gone as ``lost`` (it says so in the log, by id only);
 * images never go to a log line, an exception message or a ``repr``: those name the material id,
-  kind and page count only.
+  kind and page count only;
+* with a key (the kiosk's: :func:`material_key` derives it from the backend credentials), every
+  file is sealed with AES-256-GCM until it is delivered and purged: ``KMAT1`` + 12-byte nonce +
+  ciphertext and tag, the material id and file name as associated data (a file moved to another
+  material does not open). The SHA-256 is of the plain PDF, which is what the backend verifies.
 """
 
 from __future__ import annotations
@@ -33,11 +37,22 @@ from pathlib import Path
 import numpy as np
 
 from drivers.camera.output import encode_jpeg, id_card_copy, make_pdf
+from intake.contract import EventClass
+from kiosk.backend.outbox import Outbox
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 
 PDF_NAME = "material.pdf"
+SEALED_MAGIC = b"KMAT1"
+
+
+def material_key(secret_hex: str) -> bytes:
+    """The at-rest key for materials, derived from the kiosk's backend secret (HKDF-SHA256)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(hashes.SHA256(), 32, salt=None, info=b"hall-kiosk materials at rest v1").derive(bytes.fromhex(secret_hex))
 
 
 class MaterialKind(enum.StrEnum):
@@ -99,8 +114,15 @@ class Material:
 
 
 class Materials:
-    def __init__(self, store: Store, directory: Path, jpeg_quality: int = 85) -> None:
+    def __init__(self, store: Store, directory: Path, jpeg_quality: int = 85, key: bytes | None = None,
+                 outbox: Outbox | None = None) -> None:
         self.store = store
+        self.outbox = outbox  # with one, a saved material is queued for upload in the same transaction
+        self._aead = None
+        if key is not None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._aead = AESGCM(key)
         self.root = Path(directory) / "materials"
         self.jpeg_quality = jpeg_quality
         self.root.mkdir(parents=True, exist_ok=True)
@@ -122,12 +144,12 @@ class Materials:
             for n, page in enumerate(pages, start=1):
                 data = encode_jpeg(page.image, self.jpeg_quality, page.dpi)
                 name = f"page-{n:02d}.jpg"
-                _write_private(partial / name, data)
+                _write_private(partial / name, self._seal(material_id, name, data))
                 jpegs.append(data)
                 records.append(MaterialPage(name, page.image.shape[1], page.image.shape[0], page.dpi,
                                             hashlib.sha256(data).hexdigest()))
             pdf = make_pdf(jpegs, [p.dpi for p in pages])
-            _write_private(partial / PDF_NAME, pdf)
+            _write_private(partial / PDF_NAME, self._seal(material_id, PDF_NAME, pdf))
             _fsync_dir(partial)
             final = self.root / material_id
             partial.rename(final)
@@ -147,6 +169,12 @@ class Materials:
                     (material.id, kind.value, material.verification.value, material.state.value, material.sha256,
                      json.dumps([p.__dict__ for p in records]), now, now),
                 )
+                if self.outbox is not None:
+                    self.outbox.record(db, "material.submitted", EventClass.BUSINESS,
+                                       {"material": material.id, "sha256": material.sha256, "kind": kind.value,
+                                        "pages": len(records), "size": len(pdf),
+                                        "verification": material.verification.value},
+                                       material_id=material.id, material_bytes=len(pdf))
         except Exception as e:
             shutil.rmtree(final, ignore_errors=True)
             raise MaterialError(f"material {material_id}: cannot record it ({type(e).__name__})") from None
@@ -172,15 +200,35 @@ class Materials:
         return [_material(r) for r in rows]
 
     def pdf_bytes(self, material: Material) -> bytes:
-        """The PDF, checked against its recorded SHA-256 (a changed file is an error, not an upload)."""
+        """The PDF, authenticated (a changed file is an error, not an upload)."""
         path = self.directory_of(material) / PDF_NAME
         try:
-            data = path.read_bytes()
+            data = self._open(material.id, PDF_NAME, path.read_bytes())
         except OSError as e:
             raise MaterialError(f"material {material.id}: PDF unreadable ({e.strerror or type(e).__name__})") from None
-        if hashlib.sha256(data).hexdigest() != material.sha256:
+        # a sealed file was authenticated by AES-GCM on opening; a plain one is checked here
+        if self._aead is None and hashlib.sha256(data).hexdigest() != material.sha256:
             raise MaterialError(f"material {material.id}: PDF does not match its SHA-256")
         return data
+
+    def _seal(self, material_id: str, name: str, data: bytes) -> bytes:
+        if self._aead is None:
+            return data
+        nonce = os.urandom(12)
+        return SEALED_MAGIC + nonce + self._aead.encrypt(nonce, data, f"{material_id}/{name}".encode())
+
+    def _open(self, material_id: str, name: str, data: bytes) -> bytes:
+        if not data.startswith(SEALED_MAGIC):
+            return data  # written without a key (development, or before a key was configured)
+        if self._aead is None:
+            raise MaterialError(f"material {material_id}: {name} is sealed and this kiosk has no key")
+        from cryptography.exceptions import InvalidTag
+
+        n = len(SEALED_MAGIC)
+        try:
+            return self._aead.decrypt(data[n:n + 12], data[n + 12:], f"{material_id}/{name}".encode())
+        except InvalidTag:
+            raise MaterialError(f"material {material_id}: {name} does not open with this kiosk's key") from None
 
     def mark_uploaded(self, material_id: str) -> None:
         self._set_state(material_id, MaterialState.UPLOADED)
@@ -190,6 +238,14 @@ class Materials:
         shutil.rmtree(self.directory_of(material_id), ignore_errors=True)
         self._set_state(material_id, MaterialState.PURGED)
         log.info("material purged", extra={"material": material_id})
+
+    def purge_uploaded(self, older_than_s: float) -> int:
+        """Delete the files of materials the backend has held for longer than the retention."""
+        rows = self.store.query("SELECT id FROM materials WHERE state = ? AND updated_at < ?",
+                                (MaterialState.UPLOADED.value, time.time() - older_than_s))
+        for (material_id,) in rows:
+            self.purge(material_id)
+        return len(rows)
 
     def sweep(self) -> None:
         """Start-up clean-up after a crash: partial writes and unrecorded directories go; rows whose

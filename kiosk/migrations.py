@@ -97,4 +97,42 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX materials_state ON materials (state);
     """,
+    # 4: the backend link (kiosk/backend): the outbox of events and materials in delivery order,
+    # the ledger of queue tickets, and counters of telemetry shed under a full disk budget.
+    """
+    CREATE TABLE outbox (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        key          TEXT NOT NULL UNIQUE,
+        type         TEXT NOT NULL,
+        class        TEXT NOT NULL,
+        created_at   REAL NOT NULL,
+        payload      TEXT NOT NULL,
+        material_id  TEXT,
+        size         INTEGER NOT NULL,
+        delivered_at REAL,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        last_error   TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX outbox_pending ON outbox (delivered_at, seq);
+    CREATE TABLE outbox_counters (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );
+    CREATE TABLE tickets (
+        number       TEXT NOT NULL,
+        business_day TEXT NOT NULL,
+        service_code TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        request_key  TEXT NOT NULL UNIQUE,
+        waiting      INTEGER NOT NULL,
+        issued_at    REAL NOT NULL,
+        PRIMARY KEY (business_day, number)
+    );
+    CREATE TABLE ticket_blocks (
+        business_day TEXT NOT NULL,
+        prefix       TEXT NOT NULL,
+        last         INTEGER NOT NULL,
+        PRIMARY KEY (business_day, prefix)
+    );
+    """,
 )

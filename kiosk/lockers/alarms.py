@@ -8,6 +8,8 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 
+from intake.contract import EventClass
+from kiosk.backend.outbox import Outbox
 from kiosk.bus import EventBus
 from kiosk.store import Store
 
@@ -36,10 +38,12 @@ class Alarm:
 
 
 class Alarms:
-    def __init__(self, store: Store, bus: EventBus | None = None, source: str = "lockers") -> None:
+    def __init__(self, store: Store, bus: EventBus | None = None, source: str = "lockers",
+                 outbox: Outbox | None = None) -> None:
         self.store = store
         self.bus = bus
         self.source = source
+        self.outbox = outbox
 
     def raise_(self, db: sqlite3.Connection, key: tuple[str, int], kind: AlarmKind, detail: str, now: float) -> int | None:
         """Inside the caller's transaction; None if the same alarm is already open."""
@@ -48,6 +52,9 @@ class Alarms:
             return None
         cur = db.execute("INSERT INTO locker_alarms (cabinet, number, kind, detail, raised_at) VALUES (?, ?, ?, ?, ?)",
                          (*key, kind.value, detail, now))
+        if self.outbox is not None:  # the window hears of it, even if the kiosk dies right after
+            self.outbox.record(db, "locker.alarm", EventClass.BUSINESS,
+                               {"cabinet": key[0], "compartment": key[1], "kind": kind.value, "detail": detail})
         return int(cur.lastrowid or 0)
 
     def clear(self, db: sqlite3.Connection, key: tuple[str, int], kinds: tuple[AlarmKind, ...], now: float) -> list[int]:

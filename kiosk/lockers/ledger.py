@@ -109,6 +109,10 @@ class Ledger:
         rows = self.store.query(f"SELECT {self._DEPOSIT_COLS} FROM locker_deposits WHERE id = ?", (deposit_id,))
         return _deposit(rows[0]) if rows else None
 
+    def case_number(self, deposit_id: int) -> str:
+        rows = self.store.query("SELECT case_number FROM locker_deposits WHERE id = ?", (deposit_id,))
+        return rows[0][0] if rows else ""
+
     def active_deposits(self, recipient_hash: str | None = None) -> list[DepositRow]:
         sql = f"SELECT {self._DEPOSIT_COLS} FROM locker_deposits WHERE state = ?"
         params: tuple[object, ...] = (DepositState.ACTIVE.value,)

@@ -14,6 +14,8 @@ import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
+from intake.contract import EventClass
+from kiosk.backend.outbox import Outbox
 from kiosk.bus import EventBus
 from kiosk.lockers.alarms import AlarmKind, Alarms
 from kiosk.lockers.clock import Clock, LockerSettings, SystemClock
@@ -64,12 +66,14 @@ class Lockers:
         settings: LockerSettings = LockerSettings(),
         clock: Clock | None = None,
         after_step: StepHook | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         missing = sorted({c.device for c in compartments} - set(hardware))
         if missing:
             raise ValueError(f"lockers: no lock hardware for device(s) {missing}: check [[cabinets.boards]] device ids")
         self.ledger = Ledger(store)
-        self.alarms = Alarms(store, bus)
+        self.alarms = Alarms(store, bus, outbox=outbox)
+        self.outbox = outbox  # business events for the backend, in the ledger's own transactions
         self.hardware = dict(hardware)
         self.compartments = {c.key: c for c in compartments}
         self.bus = bus
@@ -96,13 +100,20 @@ class Lockers:
 
     # -- ledger helpers ---------------------------------------------------------------------------
     def _step(self, op_id: int, kind: OpKind, step: Step, detail: str | None = None,
-              extra: Callable[[sqlite3.Connection], None] | None = None) -> None:
+              extra: Callable[[sqlite3.Connection], None] | None = None,
+              business: tuple[str, dict] | None = None) -> None:
         with self.ledger.store.transaction() as db:
             self.ledger.set_step(db, op_id, step, self.clock.time(), detail)
             if extra is not None:
                 extra(db)
+            if business is not None:
+                self._record(db, *business)
         if self.after_step is not None:
             self.after_step(kind, step)
+
+    def _record(self, db: sqlite3.Connection, type: str, payload: dict) -> None:
+        if self.outbox is not None:
+            self.outbox.record(db, type, EventClass.BUSINESS, payload)
 
     def _alarm(self, db: sqlite3.Connection, c: Compartment, kind: AlarmKind, detail: str,
                raised: list[tuple[Compartment, AlarmKind, str]]) -> None:
@@ -231,6 +242,8 @@ class Lockers:
                 self.ledger.set_deposit(db, dep, DepositState.ACTIVE),
                 self.ledger.set_compartment(db, c.key, CompartmentState.OCCUPIED, self.clock.time()),
                 self.ledger.set_step(db, op, Step.DONE, self.clock.time()),
+                self._record(db, "locker.deposit", {**base, "case_number": case_number, "size": c.size.value,
+                                                    "staff_id": staff_id}),
             ))
             try:
                 if self.after_step:
@@ -368,7 +381,9 @@ class Lockers:
 
         self._step(op, kind, Step.VERIFIED, extra=settle)
         self._announce(raised)
-        self._step(op, kind, Step.DONE)
+        self._step(op, kind, Step.DONE, business=(f"locker.{kind.value}", {
+            **base, "case_number": self.ledger.case_number(d.id), "method": method, "item_after": item.value,
+            **({"staff_id": actor} if kind is OpKind.RECOVERY else {})}))
         self._published_release(kind, base, method, actor, item)
         if item is Item.PRESENT:
             return ReleaseResult(Status.ITEM_LEFT, **base, message="请取走证件 (please take your item): staff have been called")

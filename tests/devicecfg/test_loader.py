@@ -91,7 +91,7 @@ def test_bundled_sites_load(site: Path) -> None:
 def test_default_is_the_simulated_hall() -> None:
     assert DEFAULT_CONFIG.name == "simulated-hall.toml"
     config = load_config()
-    assert config.backend.url == "http://127.0.0.1:8700/"
+    assert config.backend.url == "http://127.0.0.1:0/" and config.backend.start_reference_server
     assert {d.port for d in config.devices} == {
         "sim://printer",
         "sim://idcard",
