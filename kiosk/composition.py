@@ -246,10 +246,12 @@ def build_backend(config: KioskConfig, store: Store, bus: EventBus, directory: P
         server_dir = directory / "intake-server"
         provision(server_dir, config.kiosk.id, secret)
 
-        def start_server():
+        def start_reference_server():
             handle = run_in_thread(server_dir, host=parts.hostname or "127.0.0.1", port=parts.port or 0,
                                    catalogue=config, day_starts_at=config.kiosk.day_starts_at)
             return handle.url, handle.stop
+
+        start_server = start_reference_server
     client = BackendClient(config.backend.url, config.kiosk.id, secret, ca_bundle=config.backend.ca_bundle,
                            timeout=config.backend.timeout_s)
     retention = config.backend.retention_h * 3600
@@ -267,7 +269,11 @@ def build_backend(config: KioskConfig, store: Store, bus: EventBus, directory: P
                           state=d.state.value)
             for d in devices])
 
-    link = BackendLink(client, outbox, sender, tickets, inventory, software_version(), start_server=start_server)
+    def statistics() -> dict[str, dict[str, int]]:
+        return {d.device_id: d.stats.snapshot() for d in supervisor.devices.values()}
+
+    link = BackendLink(client, outbox, sender, tickets, inventory, software_version(), statistics,
+                       start_server=start_server)
     link.attach(bus)
     return link
 

@@ -6,6 +6,8 @@
   personal data and never leave the kiosk this way.
 * A heartbeat every ``heartbeat_s`` (with the outbox backlog), and the device inventory whenever
   it changed since the backend last acknowledged it.
+* Device statistics (the persisted counters) every ``statistics_s``, and health results whenever
+  a check runs (:meth:`BackendLink.report_health`), as telemetry.
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ class BackendLink:
     tickets: TicketDesk
     inventory: Callable[[], c.Inventory]
     software_version: str
+    statistics: Callable[[], dict[str, dict[str, int]]] = dict
     heartbeat_s: float = 60.0
+    statistics_s: float = 3600.0
     # the in-process reference server: started with the link, returns (url, stop)
     start_server: Callable[[], tuple[str, Callable[[], None]]] | None = None
 
@@ -91,6 +95,12 @@ class BackendLink:
             self.outbox.record_now("device.fault", c.EventClass.BUSINESS, {
                 "device": e.device_id, "code": f.code, "hint": _plain(f.hint), "text": f.text, "text_en": f.text_en})
 
+    def report_health(self, device_id: str, result) -> None:
+        """A health check's result (drivers.device.HealthResult) for the backend."""
+        self.outbox.record_now("device.health", c.EventClass.TELEMETRY, {
+            "device": device_id, "level": _plain(result.level), "ok": result.ok, "text": result.text,
+            "details": dict(result.details)})
+
     def start(self) -> None:
         if self.start_server is not None:
             url, self._stop_server = self.start_server()
@@ -112,7 +122,11 @@ class BackendLink:
             self._stop_server()
 
     def _beat(self) -> None:
+        last_statistics = time.monotonic()
         while not self._stop.is_set():
+            if time.monotonic() - last_statistics >= self.statistics_s:
+                last_statistics = time.monotonic()
+                self.outbox.record_now("device.statistics", c.EventClass.TELEMETRY, {"devices": self.statistics()})
             try:
                 inventory = self.inventory()
                 if inventory != self._sent_inventory:
