@@ -11,7 +11,8 @@ from intake.contract import EventClass
 from kiosk.backend.client import BackendRejected, BackendUnavailable
 from kiosk.materials import MaterialState
 
-from tests.kiosk.backend.conftest import KIOSK, make_kiosk, save_material, wait_until
+from tests.kiosk.backend.conftest import KIOSK, make_kiosk, save_material
+from tests.support import wait_for
 
 
 def test_outage_then_everything_delivered_in_order_exactly_once(kiosk, server):
@@ -27,7 +28,7 @@ def test_outage_then_everything_delivered_in_order_exactly_once(kiosk, server):
     assert kiosk.outbox.stats().pending == 1020
 
     server.start()  # the link comes back
-    assert wait_until(lambda: kiosk.outbox.stats().pending == 0, 120), kiosk.sender.last_error
+    assert wait_for(lambda: kiosk.outbox.stats().pending == 0, 120), kiosk.sender.last_error
     rows = server.query("SELECT key, seq FROM events WHERE kiosk_id = ? ORDER BY id", (KIOSK,))
     assert [k for k, _ in rows] == recorded  # in order, each once
     assert [s for _, s in rows] == sorted(s for _, s in rows)
@@ -99,7 +100,7 @@ def test_link_cut_mid_upload_resumes_from_the_acknowledged_offset(tmp_path, serv
         size = len(k.materials.pdf_bytes(material))
         assert size > 2_000_000
         k.sender.start()
-        assert wait_until(lambda: k.outbox.stats().pending == 0, 60), k.sender.last_error
+        assert wait_for(lambda: k.outbox.stats().pending == 0, 60), k.sender.last_error
         assert proxy.cut_done.is_set()
         offsets = [int(line.split("offset=")[1].split()[0]) for line in proxy.lines]
         # before the cut: 0, 256 KiB, …; after it the upload went on from what the backend held,

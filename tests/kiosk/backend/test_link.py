@@ -16,7 +16,8 @@ from kiosk.backend.tickets import TicketDesk, TicketPolicy
 from kiosk.composition import build_kiosk
 from kiosk.store import Store
 
-from tests.kiosk.backend.conftest import KIOSK, wait_until
+from tests.kiosk.backend.conftest import KIOSK
+from tests.support import wait_for
 
 def test_backend_and_offline_numbers_interleave_without_duplicates(tmp_path, server, secret):
     server.start()
@@ -37,7 +38,7 @@ def test_backend_and_offline_numbers_interleave_without_duplicates(tmp_path, ser
     assert numbers == [f"{p}001", f"{p}002", f"{p}-K1-001", f"{p}-K1-002", f"{p}003", f"{p}004"]
     assert [t.source for t in issued] == [TicketSource.BACKEND] * 2 + [TicketSource.KIOSK] * 2 + [TicketSource.BACKEND] * 2
     sender.start()
-    assert wait_until(lambda: outbox.stats().pending == 0, 30)
+    assert wait_for(lambda: outbox.stats().pending == 0, 30)
     sender.stop()
     at_server = [n for (n,) in server.query("SELECT number FROM tickets ORDER BY id")]
     assert sorted(at_server) == sorted(numbers) and len(at_server) == len(set(at_server))
@@ -64,10 +65,10 @@ def test_simulated_hall_delivers_to_its_in_process_server(tmp_path):
             finally:
                 db.close()
 
-        assert wait_until(lambda: "device.state" in delivered(), 20)
+        assert wait_for(lambda: "device.state" in delivered(), 20)
         ticket = link.tickets.issue(next(iter(link.tickets.prefixes)))
         assert ticket.source is TicketSource.BACKEND
-        assert wait_until(lambda: "ticket.issued" in delivered(), 10)
+        assert wait_for(lambda: "ticket.issued" in delivered(), 10)
         db = sqlite3.connect(server_db)
         inventory = json.loads(db.execute("SELECT inventory FROM kiosks WHERE kiosk_id = ?",
                                           (kiosk.config.kiosk.id,)).fetchone()[0])
@@ -122,7 +123,7 @@ def test_statistics_and_health_results_are_reported(tmp_path, server, secret):
     try:
         def types():
             return {t for (t,) in server.query("SELECT type FROM events WHERE kiosk_id = ?", (KIOSK,))}
-        assert wait_until(lambda: {"device.statistics", "device.health"} <= types(), 10)
+        assert wait_for(lambda: {"device.statistics", "device.health"} <= types(), 10)
         (payload,) = server.query("SELECT payload FROM events WHERE type = 'device.health'")[0]
         assert json.loads(payload) == {"device": "printer", "level": "internal", "ok": True, "text": "通信正常",
                                        "details": {"round_trip_ms": "12"}}
