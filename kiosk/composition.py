@@ -204,7 +204,8 @@ def build_kiosk(
     )
     secret = load_or_create_secret(Path(config.backend.credentials) if config.backend.credentials
                                    else Path(directory) / "backend.secret")
-    outbox = Outbox(store, config.backend.outbox_budget_mb * 1024 * 1024, on_alarm=_alarm_to(bus, store))
+    outbox = Outbox(store, config.backend.outbox_budget_mb * 1024 * 1024,  # it writes its own audit rows
+                    on_alarm=lambda name, detail: bus.publish(name, detail, source="backend"))
     materials = build_materials(config, store, Path(directory), material_key(secret), outbox)
     lockers = build_lockers(config, devices, store, bus, Path(directory), outbox)
     backend = build_backend(config, store, bus, Path(directory), supervisor, secret, outbox, materials)

@@ -9,7 +9,8 @@ their keys, so delivery is at-least-once and the backend's key dedupe makes it e
 The outbox is bounded by a disk budget (pending rows plus pending material bytes). Over budget,
 business events (tickets, submissions, deposits, pickups, alarms) are still recorded — the kiosk
 never drops them — while telemetry (status deltas, statistics, health) is shed and counted; either
-way the alarm callback fires once per crossing, so a technician hears of it.
+way the alarm fires once per crossing (audit trail, log, and the ``on_alarm`` callback, which
+must not touch the store: it may run inside a transaction), so a technician hears of it.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class Outbox:
         return int(self.store.query("SELECT COALESCE(SUM(size), 0) FROM outbox WHERE delivered_at IS NULL")[0][0])
 
     # -- recording (inside the caller's transaction) -------------------------------------------
+    # Lock order: the store's lock (an open transaction) before the outbox's, never the reverse;
+    # nothing under the outbox's lock touches the store or calls out.
     def record(self, db: sqlite3.Connection, type: str, event_class: EventClass, payload: dict, *,
                material_id: str | None = None, material_bytes: int = 0) -> Entry | None:
         """Add one event to the outbox within the open transaction ``db``.
@@ -83,41 +86,54 @@ class Outbox:
         """
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         size = len(body.encode()) + 200 + material_bytes  # row overhead, roughly
+        key, now, entry = uuid.uuid4().hex, self._clock(), None
         with self._lock:
             over = self._pending_bytes + size > self.budget_bytes
-            if over and event_class is EventClass.TELEMETRY:
-                db.execute("INSERT INTO outbox_counters (name, value) VALUES (?, 1) "
-                           "ON CONFLICT (name) DO UPDATE SET value = value + 1", (SHED_COUNTER,))
-                self._crossed(True)
-                return None
-            key = uuid.uuid4().hex
-            now = self._clock()
+            shed = over and event_class is EventClass.TELEMETRY
+            if not shed:
+                self._pending_bytes += size
+            alarm = self._cross(True) if over else None
+        if shed:
+            db.execute("INSERT INTO outbox_counters (name, value) VALUES (?, 1) "
+                       "ON CONFLICT (name) DO UPDATE SET value = value + 1", (SHED_COUNTER,))
+        else:
             cur = db.execute(
                 "INSERT INTO outbox (key, type, class, created_at, payload, material_id, size) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (key, type, event_class.value, now, body, material_id, size))
-            self._pending_bytes += size
-            if over:
-                self._crossed(True)
-        self.recorded.set()
-        return Entry(int(cur.lastrowid), key, type, event_class, now, payload, material_id, 0)
+            entry = Entry(int(cur.lastrowid), key, type, event_class, now, payload, material_id, 0)
+        if alarm is not None:
+            self._audit(db, alarm)
+            self._notify(alarm)
+        if entry is not None:
+            self.recorded.set()
+        return entry
 
     def record_now(self, type: str, event_class: EventClass, payload: dict) -> Entry | None:
         """Record an event that has no business row of its own (telemetry, alarms)."""
         with self.store.transaction() as db:
             return self.record(db, type, event_class, payload)
 
-    def _crossed(self, over: bool) -> None:
-        if over and not self._over:
-            self._over = True
-            detail = {"pending_bytes": self._pending_bytes, "budget_bytes": self.budget_bytes}
+    def _cross(self, over: bool) -> tuple[str, dict] | None:
+        """Called under the lock: the alarm to raise when the budget line is crossed, else None."""
+        if over == self._over:
+            return None
+        self._over = over
+        detail = {"pending_bytes": self._pending_bytes, "budget_bytes": self.budget_bytes}
+        return ("backend.outbox_full" if over else "backend.outbox_ok"), detail
+
+    def _audit(self, db: sqlite3.Connection, alarm: tuple[str, dict]) -> None:
+        name, detail = alarm
+        db.execute("INSERT INTO audit (ts, actor, action, detail) VALUES (?, 'backend', ?, ?)",
+                   (self._clock(), name, json.dumps(detail, sort_keys=True)))
+
+    def _notify(self, alarm: tuple[str, dict]) -> None:
+        name, detail = alarm
+        if name == "backend.outbox_full":
             log.error("outbox over its disk budget: telemetry is shed, business events are kept", extra=detail)
-            if self._on_alarm is not None:
-                self._on_alarm("backend.outbox_full", detail)
-        elif not over and self._over:
-            self._over = False
-            log.warning("outbox back under its disk budget", extra={"pending_bytes": self._pending_bytes})
-            if self._on_alarm is not None:
-                self._on_alarm("backend.outbox_ok", {"pending_bytes": self._pending_bytes})
+        else:
+            log.warning("outbox back under its disk budget", extra=detail)
+        if self._on_alarm is not None:
+            self._on_alarm(name, detail)
 
     # -- the sender's side ---------------------------------------------------------------------
     def pending(self, limit: int = 200) -> list[Entry]:
@@ -131,13 +147,17 @@ class Outbox:
         if not keys:
             return
         now = self._clock()
-        with self._lock:
-            with self.store.transaction() as db:
-                db.executemany("UPDATE outbox SET delivered_at = ? WHERE key = ? AND delivered_at IS NULL",
-                               [(now, k) for k in keys])
-            self._pending_bytes = self._sum_pending()
-            if self._pending_bytes <= 0.9 * self.budget_bytes:
-                self._crossed(False)
+        with self.store.transaction() as db:
+            db.executemany("UPDATE outbox SET delivered_at = ? WHERE key = ? AND delivered_at IS NULL",
+                           [(now, k) for k in keys])
+            pending = int(db.execute("SELECT COALESCE(SUM(size), 0) FROM outbox WHERE delivered_at IS NULL").fetchone()[0])
+            with self._lock:
+                self._pending_bytes = pending
+                alarm = self._cross(False) if pending <= 0.9 * self.budget_bytes else None
+            if alarm is not None:
+                self._audit(db, alarm)
+        if alarm is not None:
+            self._notify(alarm)
 
     def mark_failed(self, keys: list[str], reason: str) -> None:
         with self.store.transaction() as db:

@@ -72,3 +72,34 @@ def test_over_budget_sheds_telemetry_keeps_business_and_raises_one_alarm(store):
     outbox.mark_delivered([e.key for e in outbox.pending(1000)])
     assert alarms == ["backend.outbox_full", "backend.outbox_ok"]
     assert not outbox.stats().over_budget
+
+
+def test_recording_and_delivering_from_many_threads_does_not_deadlock(store):
+    """Device threads record (store lock, then the outbox's) while the sender marks deliveries and
+    an alarm fires: a lock taken in the other order once hung a whole kiosk's shutdown."""
+    import threading
+
+    alarms = []
+    outbox = Outbox(store, budget_bytes=2_000, on_alarm=lambda name, detail: alarms.append(name))
+    stop = threading.Event()
+
+    def device(n: int) -> None:
+        for i in range(150):
+            outbox.record_now("device.status", EventClass.TELEMETRY if i % 2 else EventClass.BUSINESS, {"d": n, "i": i})
+
+    def sender() -> None:
+        while not stop.is_set():
+            outbox.mark_delivered([e.key for e in outbox.pending(20)])
+
+    threads = [threading.Thread(target=device, args=(n,), daemon=True) for n in range(4)]
+    threads.append(threading.Thread(target=sender, daemon=True))
+    for t in threads:
+        t.start()
+    for t in threads[:-1]:
+        t.join(15)
+    stop.set()
+    threads[-1].join(15)
+    assert not any(t.is_alive() for t in threads), "deadlock"
+    assert "backend.outbox_full" in alarms  # the budget was crossed while all this went on
+    audited = {a for (a,) in store.query("SELECT action FROM audit WHERE actor = 'backend'")}
+    assert "backend.outbox_full" in audited
