@@ -29,7 +29,9 @@ from kiosk.backend.sender import Sender
 from kiosk.backend.tickets import TicketDesk, TicketPolicy, default_offline_code
 from kiosk.bus import EventBus
 from kiosk.core import Kiosk
+from kiosk.keys import ID_HASH, derived_key
 from kiosk.materials import material_key
+from kiosk.services.take_number import TakeNumber
 from kiosk.paths import data_dir
 from kiosk.store import Store
 from kiosk.supervisor import Supervisor, Unbuilt
@@ -209,8 +211,12 @@ def build_kiosk(
     materials = build_materials(config, store, Path(directory), material_key(secret), outbox)
     lockers = build_lockers(config, devices, store, bus, Path(directory), outbox)
     backend = build_backend(config, store, bus, Path(directory), supervisor, secret, outbox, materials)
+    printer = next((d for d in devices if isinstance(d, EscPosPrinter)), None)
+    take_number = TakeNumber(backend.tickets, printer, hall_name=config.kiosk.hall_name,
+                             elder_age=config.kiosk.elder_age, id_key=derived_key(secret, ID_HASH))
     return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor, lockers=lockers,
-                 materials=materials, backend=backend)
+                 materials=materials, backend=backend, take_number=take_number)
+
 
 
 def _alarm_to(bus: EventBus, store: Store):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from kiosk.backend.link import BackendLink
     from kiosk.lockers import Lockers
     from kiosk.materials import Materials
+    from kiosk.services.take_number import TakeNumber
     from kiosk.store import Store
     from kiosk.supervisor import Supervisor
 
@@ -32,6 +33,14 @@ class Kiosk:
     store: Store
     supervisor: Supervisor
 
+    def card_session(self):
+        """A one-read session on this kiosk's ID card reader, or None when it has none."""
+        from drivers.device import DeviceKind
+        from kiosk.services.card_session import CardSession
+
+        reader = next((d for d in self.supervisor.devices.values() if d.kind is DeviceKind.IDCARD), None)
+        return None if reader is None else CardSession(self.bus, reader)
+
     def device_snapshots(self) -> list[DeviceSnapshot]:
         return self.supervisor.snapshot()
 
@@ -41,6 +50,7 @@ class Kiosk:
     lockers: Lockers | None = None
     materials: Materials | None = None  # captured pages waiting for upload (kiosk/materials.py)
     backend: BackendLink | None = None  # outbox sender, ticket desk, heartbeat (kiosk/backend)
+    take_number: TakeNumber | None = None  # 取号 (kiosk/services/take_number.py)
     # Locker housekeeping runs off the device threads: one worker, in order.
     _locker_work: ThreadPoolExecutor | None = field(default=None, repr=False)
     _reconciled: set[str] = field(default_factory=set, repr=False)

@@ -39,6 +39,7 @@ import numpy as np
 from drivers.camera.output import encode_jpeg, id_card_copy, make_pdf
 from intake.contract import EventClass
 from kiosk.backend.outbox import Outbox
+from kiosk.keys import MATERIALS_AT_REST, derived_key
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,8 @@ SEALED_MAGIC = b"KMAT1"
 
 
 def material_key(secret_hex: str) -> bytes:
-    """The at-rest key for materials, derived from the kiosk's backend secret (HKDF-SHA256)."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    return HKDF(hashes.SHA256(), 32, salt=None, info=b"hall-kiosk materials at rest v1").derive(bytes.fromhex(secret_hex))
+    """The at-rest key for materials, derived from the kiosk's backend secret."""
+    return derived_key(secret_hex, MATERIALS_AT_REST)
 
 
 class MaterialKind(enum.StrEnum):

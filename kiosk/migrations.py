@@ -135,4 +135,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (business_day, prefix)
     );
     """,
+    # 5: who a ticket is for (keyed hash of the ID number, when a card was read) and whether it
+    # was printed: one waiting ticket per person and service, and voided numbers stay visible.
+    """
+    ALTER TABLE tickets ADD COLUMN id_hash TEXT;
+    ALTER TABLE tickets ADD COLUMN printed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX tickets_person ON tickets (business_day, service_code, id_hash);
+    """,
 )

@@ -28,6 +28,7 @@ from ui import theme as T
 from ui.idle import IdleWatcher
 from ui.screens.home import HomeScreen
 from ui.screens.services import ServicesScreen
+from ui.screens.ticket import TicketScreen
 from ui.widgets.notice import NoticeView
 
 if TYPE_CHECKING:
@@ -82,8 +83,17 @@ class KioskApp(App):
         # seconds of shader compilation on a GPU-less box (Mesa llvmpipe).
         self.sm = ScreenManager(transition=NoTransition())
         self.sm.add_widget(HomeScreen(name=HOME))
-        self.sm.add_widget(ServicesScreen(name="services"))
+        services = ServicesScreen(name="services")
+        services.bind(on_service=self._on_service)
+        self.sm.add_widget(services)
+        self.sm.add_widget(TicketScreen(name="ticket"))
         return self.sm
+
+    def _on_service(self, _screen, code: str) -> None:
+        """取号: a service was chosen; the ticket screen takes it from here."""
+        service = next(s for g in self.kiosk.config.service_groups for s in g.services if s.code == code)
+        self.sm.get_screen("ticket").start(code, self.pick(service.name, service.name_en, self.lang))
+        self.go("ticket")
 
     def on_start(self) -> None:
         from kivy.core.window import Window

@@ -44,6 +44,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     # services screen
     "back": ("返回", "Back"),
     "services.hint": ("请选择您要办理的业务", "Please choose your service."),
+    # ticket screen
+    "ticket.choose": ("年满{age}周岁的办事人刷身份证可优先取号", "People aged {age} or over: lay your ID card to be served first."),
+    "ticket.with_card": ("刷身份证取号", "Use my ID card"),
+    "ticket.without_card": ("直接取号", "Just give me a number"),
+    "ticket.lay_card": ("请将身份证放在下方读卡区", "Please lay your ID card on the reader below."),
+    "ticket.printing": ("正在出票，请稍候…", "Printing your ticket, please wait…"),
+    "ticket.your_number": ("您的号码", "Your number"),
+    "ticket.waiting": ("前面还有 {n} 人等候", "{n} people ahead of you"),
+    "ticket.priority": ("优先号", "Priority"),
+    "ticket.take_slip": ("请取走号票，留意叫号", "Please take your ticket and listen for your number."),
+    "ticket.offline": ("网络暂时中断，本号码由本机发出，同样有效", "The network is down: this number comes from this terminal and is valid."),
+    "ticket.reprint": ("补打号票", "Reprint my ticket"),
+    "ticket.done": ("完成", "Done"),
+    "ticket.failed": ("出票失败", "The ticket did not print"),
+    "ticket.already": ("您已取过号", "You already have a number"),
     "services.hint_more": ("请选择您要办理的业务，上下滑动可查看更多", "Please choose your service. Swipe up or down to see more."),
 }
 

@@ -85,6 +85,7 @@ FONT: dict[str, tuple[float, float]] = {
     "service": (34, 44),
     "dialog_title": (44, 56),
     "notice": (32, 42),
+    "ticket_number": (150, 190),  # the queue number on screen, readable from a step back
 }
 # English words are long and must not break inside a word: the biggest roles are smaller in English.
 FONT_EN: dict[str, tuple[float, float]] = {"tile_title": (44, 52)}

@@ -103,15 +103,40 @@ class TicketDesk:
             self._insert(db, ticket, request)
 
     def _insert(self, db, ticket: c.Ticket, request: c.TicketRequest) -> None:
-        db.execute("INSERT INTO tickets (number, business_day, service_code, source, request_key, waiting, issued_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        db.execute("INSERT INTO tickets (number, business_day, service_code, source, request_key, waiting, issued_at, "
+                   "id_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    (ticket.number, ticket.business_day, ticket.service_code, ticket.source.value,
-                    request.request_key, ticket.waiting, ticket.issued_at))
+                    request.request_key, ticket.waiting, ticket.issued_at, request.id_hash))
         payload = {"number": ticket.number, "service_code": ticket.service_code, "business_day": ticket.business_day,
                    "source": ticket.source.value, "priority": request.priority.value, "request_key": request.request_key}
         if request.appointment_code:
             payload["appointment_code"] = request.appointment_code
         self.outbox.record(db, "ticket.issued", c.EventClass.BUSINESS, payload)
+
+    def mark_printed(self, ticket: c.Ticket) -> None:
+        with self.store.transaction() as db:
+            db.execute("UPDATE tickets SET printed = 1 WHERE business_day = ? AND number = ?",
+                       (ticket.business_day, ticket.number))
+
+    def void(self, ticket: c.Ticket, reason: str) -> None:
+        """The number was allocated but never reached the citizen (the print failed): tell the backend."""
+        with self.store.transaction() as db:
+            self.outbox.record(db, "ticket.voided", c.EventClass.BUSINESS,
+                               {"number": ticket.number, "business_day": ticket.business_day,
+                                "service_code": ticket.service_code, "reason": reason[:120]})
+
+    def waiting_ticket(self, id_hash: str, service_code: str) -> c.Ticket | None:
+        """Today's printed ticket of this person for this service, if any (one waiting number each)."""
+        day = business_day(self._clock(), self.policy.day_starts_at)
+        rows = self.store.query(
+            "SELECT number, service_code, waiting, issued_at, business_day, source FROM tickets "
+            "WHERE business_day = ? AND service_code = ? AND id_hash = ? AND printed = 1 ORDER BY issued_at DESC LIMIT 1",
+            (day, service_code, id_hash))
+        if not rows:
+            return None
+        number, service, waiting, issued_at, day, source = rows[0]
+        return c.Ticket(number=number, service_code=service, waiting=waiting, issued_at=issued_at,
+                        business_day=day, source=c.TicketSource(source))
 
     def issued(self, day: str | None = None) -> list[str]:
         day = day or business_day(self._clock(), self.policy.day_starts_at)

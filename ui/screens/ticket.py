@@ -1,0 +1,243 @@
+"""取号, step 2: optional ID card, then the number on screen while it prints.
+
+Stages: ``choose`` (card or not) → ``card`` (lay the card) → ``printing`` → ``done`` (the number,
+the people ahead, take the slip) | ``already`` (this person holds a number: reprint it) |
+``failed`` (why, and what to do instead). The work runs off the Kivy thread (printing blocks for
+seconds); results come back through the Clock. Leaving the screen, by 完成 or the idle reset,
+clears the number, the identity and the card session: the next person finds nothing.
+"""
+
+from __future__ import annotations
+
+from ui import kivyenv  # noqa: F401, I001  (first: font and config before any kivy import)
+
+import threading
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, OptionProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+import ui.widgets.bars  # noqa: F401  (kv rules for HeaderBar, FooterBar)
+from ui.widgets.common import KioskButton, Text  # noqa: F401  (kv classes)
+
+KV_NAME = "ui/screens/ticket.kv"
+KV = """
+#:import T ui.theme
+
+<TicketScreen>:
+    BoxLayout:
+        orientation: 'vertical'
+        HeaderBar:
+        BoxLayout:
+            orientation: 'vertical'
+            padding: dp(T.PAD), dp(40)
+            spacing: dp(36)
+            Text:
+                id: title
+                role: 'page_title'
+                bold: True
+                color: T.ACCENT
+                halign: 'center'
+                text: root.service_name
+            Text:
+                id: message
+                role: 'dialog_title'
+                halign: 'center'
+                text: root.message
+            Text:
+                id: number
+                role: 'ticket_number'
+                bold: True
+                halign: 'center'
+                color: T.ACCENT
+                opacity: 1 if root.number else 0
+                text: root.number
+            Text:
+                id: detail
+                role: 'notice'
+                halign: 'center'
+                text: root.detail
+            Widget:
+            BoxLayout:
+                id: actions
+                size_hint_y: None
+                height: self.minimum_height
+                spacing: dp(T.GAP)
+                KioskButton:
+                    id: first
+                    size_hint_x: 1 if self.text else None
+                    width: 1 if self.text else 0  # re-set on each change: a button without a task takes no room
+                    style: 'primary'
+                    opacity: 1 if self.text else 0
+                    disabled: not self.text
+                    text: root.first_action
+                    on_release: root.on_first()
+                KioskButton:
+                    id: second
+                    size_hint_x: 1 if self.text else None
+                    width: 1 if self.text else 0  # re-set on each change: a button without a task takes no room
+                    opacity: 1 if self.text else 0
+                    disabled: not self.text
+                    text: root.second_action
+                    on_release: root.on_second()
+        FooterBar:
+"""
+
+
+class TicketScreen(Screen):
+    stage = OptionProperty("choose", options=["choose", "card", "printing", "done", "already", "failed"])
+    service_code = StringProperty("")
+    service_name = StringProperty("")
+    message = StringProperty("")
+    number = StringProperty("")
+    detail = StringProperty("")
+    first_action = StringProperty("")
+    second_action = StringProperty("")
+    busy = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._session = None
+        self._result = None  # the last TakeResult (for a reprint)
+        self._generation = 0  # results of a journey that was reset are dropped
+
+    # -- entry and exit ----------------------------------------------------------------------
+    def start(self, code: str, name: str) -> None:
+        self.clear()
+        self.service_code, self.service_name = code, name
+        self._show("choose")
+
+    def on_leave(self, *_args) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything of the person served (the privacy reset)."""
+        self._generation += 1
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        self._result = None
+        self.number = self.detail = self.message = self.service_name = self.service_code = ""
+        self.first_action = self.second_action = ""
+
+    # -- stages ------------------------------------------------------------------------------
+    def _show(self, stage: str) -> None:
+        app = App.get_running_app()
+        tr = lambda key, **f: app.tr(key, app.lang, **f)  # noqa: E731
+        self.stage = stage
+        r = self._result
+        if stage == "choose":
+            self.message, self.number, self.detail = tr("ticket.choose", age=app.kiosk.config.kiosk.elder_age), "", ""
+            self.first_action, self.second_action = tr("ticket.without_card"), tr("ticket.with_card")
+        elif stage == "card":
+            self.message, self.detail = tr("ticket.lay_card"), ""
+            self.first_action, self.second_action = tr("ticket.without_card"), tr("back")
+        elif stage == "printing":
+            self.message, self.detail = tr("ticket.printing"), ""
+            self.first_action = self.second_action = ""
+        elif stage == "done":
+            self.message = tr("ticket.your_number") + (f" · {tr('ticket.priority')}" if r.priority else "")
+            self.number = r.ticket.number
+            lines = [tr("ticket.waiting", n=r.ticket.waiting), tr("ticket.take_slip")]
+            if r.ticket.source.value == "kiosk":
+                lines.append(tr("ticket.offline"))
+            self.detail = "\n".join(lines)
+            self.first_action, self.second_action = tr("ticket.done"), ""
+        elif stage == "already":
+            self.message, self.number = tr("ticket.already"), r.ticket.number
+            self.detail = app.pick(f"{r.reason}。{r.todo}", f"{r.reason_en}. {r.todo_en}", app.lang)
+            self.first_action, self.second_action = tr("ticket.reprint"), tr("ticket.done")
+        elif stage == "failed":
+            self.message, self.number = tr("ticket.failed"), ""
+            self.detail = app.pick(f"{r.reason}。{r.todo}", f"{r.reason_en}. {r.todo_en}", app.lang)
+            self.first_action, self.second_action = tr("ticket.done"), ""
+
+    def on_first(self) -> None:
+        if self.stage in ("choose", "card"):
+            self._take(None)
+        elif self.stage == "already":
+            self._run(lambda tn: tn.reprint(self._result.ticket, self.service_name))
+        else:
+            App.get_running_app().go_home()
+
+    def on_second(self) -> None:
+        if self.stage == "choose":
+            self._read_card()
+        elif self.stage == "card":
+            self._close_session()
+            self._show("choose")
+        elif self.stage == "already":
+            App.get_running_app().go_home()
+
+    # -- work off the Kivy thread ---------------------------------------------------------------
+    def _read_card(self) -> None:
+        app = App.get_running_app()
+        self._session = app.kiosk.card_session()
+        if self._session is None:  # no reader: numbers without a card still work
+            self._take(None)
+            return
+        generation = self._generation
+        self._show("card")
+        self._session.start(
+            on_read=lambda identity: Clock.schedule_once(lambda _dt: self._card_read(generation, identity)),
+            on_problem=lambda zh, en: Clock.schedule_once(lambda _dt: self._card_problem(generation, zh, en)),
+        )
+
+    def _card_read(self, generation: int, identity) -> None:
+        if generation == self._generation and self.stage == "card":
+            self._take(identity)
+
+    def _card_problem(self, generation: int, zh: str, en: str) -> None:
+        if generation == self._generation and self.stage == "card":
+            self.detail = App.get_running_app().pick(zh, en, App.get_running_app().lang)
+
+    def _close_session(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def _take(self, identity) -> None:
+        code, name = self.service_code, self.service_name
+        self._run(lambda tn: tn.take(code, name, identity))
+
+    def _run(self, work) -> None:
+        app = App.get_running_app()
+        generation = self._generation
+        self._show("printing")
+
+        def job() -> None:
+            try:
+                result = work(app.kiosk.take_number)
+            except Exception:  # a bug must not leave the citizen looking at "printing…"
+                import logging
+
+                logging.getLogger(__name__).exception("take a number failed")
+                result = None
+            Clock.schedule_once(lambda _dt: self._finished(generation, result))
+
+        threading.Thread(target=job, name="take-number", daemon=True).start()
+
+    def _finished(self, generation: int, result) -> None:
+        if generation != self._generation:
+            return  # the journey was reset meanwhile: show nothing of it
+        self._close_session()  # the identity is no longer needed
+        from kiosk.services.take_number import TakeResult, TakeStatus
+
+        if result is None:
+            result = TakeResult(TakeStatus.PRINT_FAILED, None, False, "系统暂时无法出票", "the terminal cannot issue a number",
+                                "请到咨询台取号", "Please take a number at the help desk")
+        if result.status is TakeStatus.ALREADY_WAITING:
+            self._result = result
+            self._show("already")
+        elif result.status is TakeStatus.PRINTED:
+            self._result = result
+            self._show("done")
+        else:
+            self._result = result
+            self._show("failed")
+
+
+Builder.unload_file(KV_NAME)
+Builder.load_string(KV, filename=KV_NAME)
