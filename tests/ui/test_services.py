@@ -44,7 +44,9 @@ def test_choosing_a_service_dispatches_its_code(app, home):
     screen.bind(on_service=lambda _screen, code: chosen.append(code))
     tap(screen.buttons["si-card"])
     assert chosen == ["si-card"]
-    assert app.sm.current == "services"
+    assert app.sm.current == "ticket"  # the ticket flow takes the chosen service from here
+    assert app.sm.current_screen.service_name == "社会保障卡申领"
+    assert app.sm.current_screen.stage == "choose"
 
 
 def test_services_in_english(app, home):
