@@ -27,6 +27,7 @@ from ui import i18n
 from ui import theme as T
 from ui.idle import IdleWatcher
 from ui.screens.home import HomeScreen
+from ui.screens.pickup import PickupScreen
 from ui.screens.services import ServicesScreen
 from ui.screens.ticket import TicketScreen
 from ui.widgets.notice import NoticeView
@@ -87,6 +88,7 @@ class KioskApp(App):
         services.bind(on_service=self._on_service)
         self.sm.add_widget(services)
         self.sm.add_widget(TicketScreen(name="ticket"))
+        self.sm.add_widget(PickupScreen(name="pickup"))
         return self.sm
 
     def _on_service(self, _screen, code: str) -> None:

@@ -59,6 +59,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ticket.done": ("完成", "Done"),
     "ticket.failed": ("出票失败", "The ticket did not print"),
     "ticket.already": ("您已取过号", "You already have a number"),
+    # pickup screen
+    "pickup.enter": ("请输入取件码", "Please enter your pickup code."),
+    "pickup.or_card": ("刷身份证取件", "Use my ID card"),
+    "pickup.confirm": ("确认", "OK"),
+    "pickup.delete": ("删除", "Delete"),
+    "pickup.opening": ("正在为您打开柜门…", "Opening the door…"),
+    "pickup.open": ("{n} 号柜门已打开", "Door {n} is open"),
+    "pickup.take": ("请取走您的证件，并关好柜门", "Please take your item and close the door."),
+    "pickup.done": ("取件完成，谢谢！", "All done. Thank you!"),
+    "pickup.wrong": ("取件码不正确，请核对后重新输入", "That code is not right. Please check it and try again."),
+    "pickup.locked": ("输错次数过多，请 {m} 分钟后再试，或联系大厅工作人员",
+                      "Too many wrong codes. Please try again in {m} minutes, or ask a member of staff."),
+    "pickup.jammed": ("柜门未能打开，请联系大厅工作人员", "The door did not open. Please ask a member of staff."),
+    "pickup.left_open": ("柜门未关好，已通知工作人员", "The door was left open; staff have been told."),
+    "pickup.item_left": ("证件仍在柜内，已通知工作人员", "Your item is still inside; staff have been told."),
+    "pickup.not_found": ("没有您的待取证件，请核对或联系工作人员", "Nothing is waiting for this ID card. Please ask a member of staff."),
     "services.hint_more": ("请选择您要办理的业务，上下滑动可查看更多", "Please choose your service. Swipe up or down to see more."),
 }
 

@@ -86,11 +86,14 @@ FONT: dict[str, tuple[float, float]] = {
     "dialog_title": (44, 56),
     "notice": (32, 42),
     "ticket_number": (150, 190),  # the queue number on screen, readable from a step back
+    "keypad": (44, 56),
+    "code": (72, 88),  # the dots of a code being typed
 }
 # English words are long and must not break inside a word: the biggest roles are smaller in English.
 FONT_EN: dict[str, tuple[float, float]] = {"tile_title": (44, 52)}
 LINE_HEIGHT = 1.0
 
+KEY_W, KEY_H = 200, 96  # numeric keypad keys (dp), well over the 60 dp minimum in every mode
 ELDER_SCALE = 1.4  # 大字模式: touch targets (dp sizes) × 1.4
 ELDER_IDLE_FACTOR = 2.0  # and twice the time before the idle return home
 

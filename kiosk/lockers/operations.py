@@ -38,6 +38,8 @@ from kiosk.lockers.model import (
     Step,
 )
 from kiosk.logs import SENSITIVE
+
+DoorOpened = Callable[[str, int], None]  # (cabinet, compartment number)
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -298,7 +300,9 @@ class Lockers:
             return max(0.0, failures[-1] + s.cooldown_s - now)
         return 0.0
 
-    def pickup_by_code(self, code: str) -> ReleaseResult:
+    def pickup_by_code(self, code: str, on_open: DoorOpened | None = None) -> ReleaseResult:
+        """``on_open(cabinet, number)`` is called once the door is seen open, before the wait for
+        it to close: the screen can show which door while the citizen takes the item."""
         with self._lock, SENSITIVE.holding(code):
             wait = self.lockout_remaining()
             if wait > 0:
@@ -315,15 +319,15 @@ class Lockers:
                 if wait > 0:
                     return ReleaseResult(Status.LOCKED_OUT, retry_after_s=wait, message="too many wrong codes: try again later")
                 return ReleaseResult(Status.WRONG_CODE, message="wrong pickup code")
-            return self._release(match, OpKind.PICKUP, "citizen:code", "code")
+            return self._release(match, OpKind.PICKUP, "citizen:code", "code", on_open)
 
-    def pickup_by_id(self, id_number: str) -> ReleaseResult:
+    def pickup_by_id(self, id_number: str, on_open: DoorOpened | None = None) -> ReleaseResult:
         """The ID number read from the card, matched by keyed hash; the oldest active deposit first."""
         with self._lock, SENSITIVE.holding(id_number):
             found = self.ledger.active_deposits(self._hasher.recipient(id_number))
             if not found:
                 return ReleaseResult(Status.NOT_FOUND, message="no item waiting for this ID card")
-            return self._release(found[0], OpKind.PICKUP, "citizen:id_card", "id_card")
+            return self._release(found[0], OpKind.PICKUP, "citizen:id_card", "id_card", on_open)
 
     def overdue(self, older_than: float, staff_id: str | None = None) -> list[DepositInfo]:
         """Active deposits made more than `older_than` seconds ago (their codes remain valid)."""
@@ -339,7 +343,8 @@ class Lockers:
                 return ReleaseResult(Status.NOT_FOUND, deposit_id=deposit_id, message="no active deposit with this id")
             return self._release(d, OpKind.RECOVERY, staff_id, "staff")
 
-    def _release(self, d: DepositRow, kind: OpKind, actor: str, method: str) -> ReleaseResult:
+    def _release(self, d: DepositRow, kind: OpKind, actor: str, method: str,
+                 on_open: DoorOpened | None = None) -> ReleaseResult:
         c = self.compartments[(d.cabinet, d.number)]
         base = {"deposit_id": d.id, "cabinet": c.cabinet, "number": c.number}
         state = self.ledger.compartment_states()[c.key]
@@ -359,6 +364,8 @@ class Lockers:
             # the deposit stays active (its code too): staff open the cell by hand and recover it
             status = self._fail_open(op, kind, c, how)
             return ReleaseResult(status, **base, message=CONTACT_STAFF)
+        if on_open is not None:
+            on_open(c.cabinet, c.number)
 
         if self._await_close(c) is not Door.CLOSED:
             with self.ledger.store.transaction() as db:

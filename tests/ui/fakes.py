@@ -97,6 +97,8 @@ def load_test_config() -> KioskConfig:
 class FakeSupervisor:
     """Stands in for kiosk.supervisor.Supervisor: device snapshots only, no threads."""
 
+    devices: dict = {}  # no drivers behind this fake: journeys that need one say so
+
     def __init__(self, snapshots: list[DeviceSnapshot]) -> None:
         self.snapshots = snapshots
 

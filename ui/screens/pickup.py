@@ -1,0 +1,307 @@
+"""证照领取: a pickup code on a large keypad (or the ID card), the door number in large type while
+the door is open, then what happened, in words.
+
+Stages: ``entry`` (keypad; the code shows as dots) → ``card`` (lay the ID card) → ``opening`` →
+``open`` (door N is open: take the item, close the door) → ``result`` (done, or wrong code,
+locked out, door did not open, door left open, item left: each says what to do). The code and
+the identity live only until the attempt is made; leaving the screen clears everything.
+"""
+
+from __future__ import annotations
+
+from ui import kivyenv  # noqa: F401, I001  (first: font and config before any kivy import)
+
+import logging
+import math
+import threading
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import OptionProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+import ui.widgets.bars  # noqa: F401  (kv rules for HeaderBar, FooterBar)
+from ui.widgets.common import KioskButton, Text  # noqa: F401  (kv classes)
+
+log = logging.getLogger(__name__)
+MAX_CODE = 8
+
+KV_NAME = "ui/screens/pickup.kv"
+KV = """
+#:import T ui.theme
+
+<KeyButton@KioskButton>:
+    role: 'keypad'
+    height: dp(T.KEY_H) * app.ui_scale
+
+<PickupScreen>:
+    BoxLayout:
+        orientation: 'vertical'
+        HeaderBar:
+        BoxLayout:
+            # landscape: words on the left, keypad on the right; portrait kiosks stack them
+            orientation: 'horizontal' if root.width >= root.height else 'vertical'
+            padding: dp(T.PAD), dp(28)
+            spacing: dp(T.GAP) * 2
+            BoxLayout:
+                orientation: 'vertical'
+                spacing: dp(24)
+                Text:
+                    role: 'page_title'
+                    bold: True
+                    color: T.ACCENT
+                    halign: 'center'
+                    text: app.tr('pickup', app.lang)
+                Text:
+                    id: message
+                    role: 'dialog_title'
+                    halign: 'center'
+                    text: root.message
+                Text:
+                    id: big
+                    role: 'code' if root.stage == 'entry' else 'ticket_number'
+                    bold: True
+                    halign: 'center'
+                    color: T.ACCENT
+                    text: root.big
+                Text:
+                    id: detail
+                    role: 'notice'
+                    halign: 'center'
+                    color: T.WARN_TEXT if root.stage == 'entry' else T.TEXT
+                    text: root.detail
+                Widget:
+                BoxLayout:
+                    size_hint_y: None
+                    height: self.minimum_height
+                    spacing: dp(T.GAP)
+                    KioskButton:
+                        id: first
+                        style: 'primary'
+                        size_hint_x: 1 if self.text else None
+                        width: 1 if self.text else 0
+                        opacity: 1 if self.text else 0
+                        disabled: not self.text
+                        text: root.first_action
+                        on_release: root.on_first()
+                    KioskButton:
+                        id: second
+                        size_hint_x: 1 if self.text else None
+                        width: 1 if self.text else 0
+                        opacity: 1 if self.text else 0
+                        disabled: not self.text
+                        text: root.second_action
+                        on_release: root.on_second()
+            AnchorLayout:
+                size_hint_x: None if root.width >= root.height else 1
+                size_hint_y: 1 if root.width >= root.height else None
+                # out of the way once the code is in: the door number gets the whole width
+                width: keypad.width if root.stage == 'entry' else 0
+                height: keypad.height if root.stage == 'entry' else 0
+                anchor_x: 'center'
+                anchor_y: 'center'
+                opacity: 1 if root.stage == 'entry' else 0
+                disabled: root.stage != 'entry'
+                GridLayout:
+                    id: keypad
+                    cols: 3
+                    size_hint: None, None
+                    width: dp(T.KEY_W) * 3 * app.ui_scale + dp(20) * 2
+                    height: self.minimum_height
+                    spacing: dp(20)
+        FooterBar:
+"""
+
+
+class PickupScreen(Screen):
+    stage = OptionProperty("entry", options=["entry", "card", "opening", "open", "result"])
+    message = StringProperty("")
+    big = StringProperty("")  # the dots of the code being typed, or the door number
+    detail = StringProperty("")
+    first_action = StringProperty("")
+    second_action = StringProperty("")
+
+    def __init__(self, **kwargs) -> None:
+        self._code = ""
+        self._session = None
+        self._generation = 0
+        self.keys = {}
+        super().__init__(**kwargs)
+
+    def on_kv_post(self, base_widget) -> None:
+        from kivy.factory import Factory
+
+        for label in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"):
+            key = Factory.KeyButton(style="primary" if label == "ok" else "secondary")
+            key.key = label
+            key.size_hint_x = None
+            key.bind(on_release=lambda button: self.press(button.key))
+            self.ids.keypad.add_widget(key)
+            self.keys[label] = key
+        App.get_running_app().bind(lang=lambda *_: self._label_keys(), elder=lambda *_: self._size_keys())
+        self._label_keys()
+        self._size_keys()
+
+    def _label_keys(self) -> None:
+        app = App.get_running_app()
+        for label, key in self.keys.items():
+            key.text = {"del": app.tr("pickup.delete", app.lang), "ok": app.tr("pickup.confirm", app.lang)}.get(label, label)
+        if self.stage == "entry" and self.manager is not None and self.manager.current == self.name:
+            self._show_entry(self.detail)  # a language switch while typing
+
+    def _size_keys(self) -> None:
+        from kivy.metrics import dp
+
+        from ui import theme as T
+
+        scale = App.get_running_app().ui_scale
+        for key in self.keys.values():
+            key.width = dp(T.KEY_W) * scale
+
+    # -- entry and exit ----------------------------------------------------------------------
+    def start(self) -> None:
+        self.clear()
+        self._show_entry()
+
+    def on_pre_enter(self, *_args) -> None:
+        self.start()
+
+    def on_leave(self, *_args) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget the code, the identity and the door (the privacy reset)."""
+        self._generation += 1
+        self._code = ""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        self.big = self.detail = self.message = self.first_action = self.second_action = ""
+
+    def _tr(self, key: str, **fmt) -> str:
+        app = App.get_running_app()
+        return app.tr(key, app.lang, **fmt)
+
+    def _show_entry(self, detail: str = "") -> None:
+        self.stage = "entry"
+        self.message = self._tr("pickup.enter")
+        self.big = "●" * len(self._code) if self._code else " "
+        self.detail = detail
+        card = App.get_running_app().kiosk.card_session() is not None  # a reader is configured
+        self.first_action, self.second_action = (self._tr("pickup.or_card") if card else ""), self._tr("back")
+
+    # -- the keypad ----------------------------------------------------------------------------
+    def press(self, key: str) -> None:
+        if self.stage != "entry":
+            return
+        if key == "del":
+            self._code = self._code[:-1]
+        elif key == "ok":
+            if self._code:
+                code, self._code = self._code, ""
+                self._attempt(lambda lockers, on_open: lockers.pickup_by_code(code, on_open=on_open))
+            return
+        elif len(self._code) < MAX_CODE:
+            self._code += key
+        self.big = "●" * len(self._code) if self._code else " "
+
+    def on_first(self) -> None:
+        if self.stage == "entry":
+            self._read_card()
+        elif self.stage == "card":
+            self._close_session()
+            self._show_entry()
+        elif self.stage == "result":
+            App.get_running_app().go_home()
+
+    def on_second(self) -> None:
+        if self.stage in ("entry", "card"):
+            App.get_running_app().go_home()
+        elif self.stage == "result":
+            self._show_entry()
+
+    # -- the ID card -------------------------------------------------------------------------
+    def _read_card(self) -> None:
+        session = App.get_running_app().kiosk.card_session()
+        if session is None:
+            return
+        self._session, generation = session, self._generation
+        self.stage = "card"
+        self.message, self.big, self.detail = self._tr("ticket.lay_card"), " ", ""
+        self.first_action, self.second_action = self._tr("back"), ""
+
+        def read(identity) -> None:
+            number = identity.reveal()["id_number"]
+            Clock.schedule_once(lambda _dt: generation == self._generation and self._attempt(
+                lambda lockers, on_open: lockers.pickup_by_id(number, on_open=on_open)))
+
+        session.start(on_read=read, on_problem=lambda zh, en: Clock.schedule_once(
+            lambda _dt: generation == self._generation and setattr(
+                self, "detail", App.get_running_app().pick(zh, en, App.get_running_app().lang))))
+
+    def _close_session(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    # -- the attempt, off the Kivy thread ------------------------------------------------------
+    def _attempt(self, work) -> None:
+        app = App.get_running_app()
+        generation = self._generation
+        self.stage = "opening"
+        self.message, self.big, self.detail = self._tr("pickup.opening"), " ", ""
+        self.first_action = self.second_action = ""
+
+        def opened(_cabinet: str, number: int) -> None:
+            Clock.schedule_once(lambda _dt: self._opened(generation, number))
+
+        def job() -> None:
+            try:
+                result = work(app.kiosk.lockers, opened)
+            except Exception:
+                log.exception("pickup failed")
+                result = None
+            Clock.schedule_once(lambda _dt: self._finished(generation, result))
+
+        threading.Thread(target=job, name="pickup", daemon=True).start()
+
+    def _opened(self, generation: int, number: int) -> None:
+        if generation != self._generation:
+            return
+        self._close_session()
+        self.stage = "open"
+        self.message, self.big, self.detail = self._tr("pickup.open", n=number), str(number), self._tr("pickup.take")
+
+    def _finished(self, generation: int, result) -> None:
+        if generation != self._generation:
+            return
+        self._close_session()
+        from kiosk.lockers.model import Status
+
+        self.stage = "result"
+        self.big = " "
+        status = None if result is None else result.status
+        if status is Status.OK:
+            self.message, self.detail = self._tr("pickup.done"), ""
+            self.first_action, self.second_action = self._tr("ticket.done"), ""
+            return
+        if status is Status.WRONG_CODE:
+            self._show_entry(self._tr("pickup.wrong"))
+            return
+        if status is Status.LOCKED_OUT:
+            text = self._tr("pickup.locked", m=max(1, math.ceil(result.retry_after_s / 60)))
+        elif status is Status.DOOR_LEFT_OPEN:
+            text = self._tr("pickup.left_open")
+        elif status is Status.ITEM_LEFT:
+            text = self._tr("pickup.item_left")
+        elif status is Status.NOT_FOUND:
+            text = self._tr("pickup.not_found")
+        else:  # jammed, board offline, or a failure of ours: staff can open it by hand
+            text = self._tr("pickup.jammed")
+        self.message, self.detail = text, ""
+        self.first_action, self.second_action = self._tr("ticket.done"), ""
+
+
+Builder.unload_file(KV_NAME)
+Builder.load_string(KV, filename=KV_NAME)
