@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 HOME = "home"
 ESCAPE = 27
+IDLE_WARNING_S = 20.0  # the countdown shows this long before the return home (domain.md §10)
 
 
 class KioskApp(App):
@@ -62,7 +63,9 @@ class KioskApp(App):
         self.idle_timeout = float(kiosk.config.kiosk.idle_timeout_s)
         self.sm: ScreenManager | None = None
         self.notice: NoticeView | None = None
-        self.idle = IdleWatcher(self.effective_idle_timeout, self._has_session, self.reset_session)
+        self.idle = IdleWatcher(self.effective_idle_timeout, self._has_session, self.reset_session,
+                                warn_before=IDLE_WARNING_S, on_warn=self._idle_warn, on_unwarn=self._idle_unwarn)
+        self.idle_warning = None
         self._refresh = Clock.create_trigger(self.refresh_availability)
         self._unsubscribe = None
         self._clock_event = None
@@ -179,6 +182,8 @@ class KioskApp(App):
 
     def _has_session(self) -> bool:
         """Is anything of the last visitor's left to reset?"""
+        if self.sm is not None and getattr(self.sm.current_screen, "busy", False):
+            return False  # a door is open or a ticket is printing: never reset under it
         return bool(
             (self.sm is not None and self.sm.current != HOME)
             or self.notice is not None
@@ -186,9 +191,24 @@ class KioskApp(App):
             or self.lang != i18n.DEFAULT_LANG
         )
 
+    def _idle_warn(self, seconds_left: int) -> None:
+        from ui.widgets.idle_warning import IdleWarning
+
+        if self.idle_warning is None:
+            self.idle_warning = IdleWarning()
+            self.idle_warning.bind(on_dismiss=lambda *_: self.idle.poke())
+            self.idle_warning.open(animation=False)
+        self.idle_warning.seconds_left = seconds_left
+
+    def _idle_unwarn(self) -> None:
+        if self.idle_warning is not None:
+            warning, self.idle_warning = self.idle_warning, None
+            warning.dismiss(animation=False)
+
     def reset_session(self) -> None:
         """Back to a clean home screen: no dialog, Chinese, normal text."""
         log.info("idle: back to the home screen")
+        self._idle_unwarn()
         self.close_notice()
         if self.sm is not None and self.sm.current != HOME:
             self.sm.current = HOME

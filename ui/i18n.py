@@ -59,6 +59,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ticket.done": ("完成", "Done"),
     "ticket.failed": ("出票失败", "The ticket did not print"),
     "ticket.already": ("您已取过号", "You already have a number"),
+    # idle warning
+    "idle.title": ("您还在办理吗？", "Are you still there?"),
+    "idle.countdown": ("{n} 秒后将返回首页，已填写的信息将被清除", "In {n} seconds this screen returns to the start and clears what you entered."),
+    "idle.continue": ("继续办理", "Continue"),
     # pickup screen
     "pickup.enter": ("请输入取件码", "Please enter your pickup code."),
     "pickup.or_card": ("刷身份证取件", "Use my ID card"),

@@ -46,3 +46,35 @@ def test_a_clean_home_screen_is_left_alone(app, home):
     while time.monotonic() < deadline:
         pump(1)
     assert app.sm.current == "home" and resets == []
+
+
+def test_a_countdown_with_a_continue_button_comes_before_the_reset(app, home):
+    from ui.app import IDLE_WARNING_S
+
+    assert app.idle.warn_before == IDLE_WARNING_S >= 20  # domain.md §10: at least 20 s of warning
+    app.idle_timeout = 2.0
+    app.idle.warn_before = 1.6
+    tap(home.tiles[Journey.TAKE_NUMBER])
+    settle(app)
+    assert app.sm.current == "services"
+    assert pump_until(lambda: app.idle_warning is not None, 3)
+    warning = app.idle_warning
+    assert 1 <= warning.seconds_left <= 2 and "秒后将返回首页" in warning.ids.countdown.text
+    tap(warning.ids.keep)  # 继续办理: the visit goes on
+    assert app.idle_warning is None and app.sm.current == "services"
+    pump_until(lambda: False, 0.6)  # past the first deadline: nothing happened
+    assert app.sm.current == "services"
+    assert pump_until(lambda: app.sm.current == "home", 4)  # left alone again: warned, then reset
+    assert app.idle_warning is None
+
+
+def test_no_reset_while_a_screen_is_busy(app, home):
+    app.idle_timeout = 0.3
+    tap(home.tiles[Journey.TAKE_NUMBER])
+    settle(app)
+    services = app.sm.current_screen
+    services.busy = True  # e.g. a door stands open, a ticket is printing
+    pump_until(lambda: False, 0.8)
+    assert app.sm.current == "services" and app.idle_warning is None
+    services.busy = False
+    assert pump_until(lambda: app.sm.current == "home", 3)

@@ -18,7 +18,7 @@ import threading
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import OptionProperty, StringProperty
+from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 import ui.widgets.bars  # noqa: F401  (kv rules for HeaderBar, FooterBar)
@@ -121,6 +121,10 @@ class PickupScreen(Screen):
     detail = StringProperty("")
     first_action = StringProperty("")
     second_action = StringProperty("")
+    busy = BooleanProperty(False)  # a door is being opened or stands open: the idle reset waits
+
+    def on_stage(self, _screen, stage: str) -> None:
+        self.busy = stage in ("opening", "open")
 
     def __init__(self, **kwargs) -> None:
         self._code = ""

@@ -95,7 +95,10 @@ class TicketScreen(Screen):
     detail = StringProperty("")
     first_action = StringProperty("")
     second_action = StringProperty("")
-    busy = BooleanProperty(False)
+    busy = BooleanProperty(False)  # printing: the idle reset waits
+
+    def on_stage(self, _screen, stage: str) -> None:
+        self.busy = stage == "printing"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

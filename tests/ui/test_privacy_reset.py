@@ -1,0 +1,91 @@
+"""The privacy reset: after a journey ends, and after the idle timeout, nothing the UI can reach
+holds the previous person's name, ID number or pickup code (issue 8 acceptance)."""
+
+from __future__ import annotations
+
+import pytest
+
+from drivers.idcard.cards import DECK
+from drivers.sim import registry
+from kiosk.logs import redact
+from tests.ui.kivyhelp import pump_until, settle, tap
+from tests.ui.test_pickup_ui import _deposit, _open_pickup
+from tests.ui.test_pickup_ui import hall_app as locker_hall  # noqa: F401  (fixture)
+from tests.ui.test_take_number_ui import _choose_first_service
+from tests.ui.test_take_number_ui import hall_app  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.ui
+
+CARD = DECK[0]
+NAME, ID_NUMBER = CARD.fields["name"], CARD.fields["id_number"]
+
+
+def reachable_strings(app) -> list[str]:
+    """Every string a widget of the app shows or keeps: Kivy properties and plain attributes,
+    one level into containers, and the repr of any other object a widget holds."""
+    found: list[str] = []
+
+    def collect(value, depth: int = 0) -> None:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, (bytes, bytearray)):
+            found.append(bytes(value).decode("utf-8", "replace"))
+        elif isinstance(value, (list, tuple, set)) and depth < 2:
+            for v in value:
+                collect(v, depth + 1)
+        elif isinstance(value, dict) and depth < 2:
+            for k, v in value.items():
+                collect(k, depth + 1)
+                collect(v, depth + 1)
+        elif value is not None and not isinstance(value, (int, float, bool)) and depth < 1:
+            if type(value).__name__ in ("Identity", "CardRead"):
+                found.append(f"<{type(value).__name__} still held>")
+            found.append(repr(value))
+
+    def walk(widget) -> None:
+        for name in widget.properties():
+            collect(getattr(widget, name, None))
+        for value in vars(widget).values():
+            collect(value)
+        for child in widget.children:
+            walk(child)
+
+    for screen in app.sm.screens:  # screens not on show are still reachable
+        walk(screen)
+    return found
+
+
+def leaks(app, *secrets: str) -> list[str]:
+    return [s for s in reachable_strings(app) for secret in secrets if secret and secret in s] + \
+        [s for s in reachable_strings(app) if s.endswith("still held>")]
+
+
+def test_after_a_card_journey_nothing_of_the_person_remains(hall_app):  # noqa: F811
+    app, kiosk = hall_app
+    reader = registry.simulator_for("idcard", {})
+    ticket = _choose_first_service(app)
+    tap(ticket.ids.second)  # 刷身份证取号
+    assert pump_until(lambda: ticket.stage == "card", 3)
+    reader.place(0)
+    assert pump_until(lambda: ticket.stage == "done", 20)
+    reader.lift()
+    tap(ticket.ids.first)  # 完成
+    assert pump_until(lambda: app.sm.current == "home", 3)
+    settle(app)
+    assert leaks(app, NAME, ID_NUMBER) == []
+    assert NAME in redact(f"x {NAME}")  # and the redactor let go of it with the journey
+
+
+def test_after_the_idle_timeout_mid_code_nothing_remains(locker_hall):  # noqa: F811
+    app, kiosk, stop = locker_hall
+    code, _number = _deposit(kiosk, stop)
+    screen = _open_pickup(app)
+    for d in code[:5]:  # typing, then walking away
+        tap(screen.keys[d])
+    assert screen._code == code[:5]
+    assert leaks(app, code[:5])  # the scan does see what a screen holds
+    app.idle_timeout = 0.4
+    assert pump_until(lambda: app.sm.current == "home", 5)
+    settle(app)
+    assert screen._code == "" and screen.big == ""
+    assert leaks(app, code, code[:5]) == []
