@@ -65,8 +65,17 @@ def walk(widget: Widget) -> Iterator[Widget]:
         yield from walk(child)
 
 
+def walk_shown(widget: Widget) -> Iterator[Widget]:
+    """Like walk, but not into what a person cannot see (opacity 0: a keypad put away)."""
+    if widget.opacity == 0:
+        return
+    yield widget
+    for child in widget.children:
+        yield from walk_shown(child)
+
+
 def labels(widget: Widget) -> list[Label]:
-    return [w for w in walk(widget) if isinstance(w, Label) and w.text]
+    return [w for w in walk_shown(widget) if isinstance(w, Label) and w.text]
 
 
 def texts(widget: Widget) -> list[str]:

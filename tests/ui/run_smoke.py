@@ -1,5 +1,11 @@
 """A whole `run_ui()` in its own process, for smoke tests: `python -m tests.ui.run_smoke
---size 1080x1920 --exit-after 1.5 --screenshot out.png [--elder] [--english]`."""
+--size 1080x1920 --exit-after 1.5 --screenshot out.png [--elder] [--english] [--screen NAME]`.
+
+``--screen`` shows a journey screen as a citizen would see it (``ticket_choose``, ``ticket_done``,
+``ticket_failed``, ``pickup_entry``, ``pickup_open``) and, just before the screenshot, prints
+``LAYOUT <json list of problems>``: text too big for its widget, off the screen, or a word wider
+than its line (the checks of tests/ui/test_layout.py).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--screenshot")
     p.add_argument("--elder", action="store_true")
     p.add_argument("--english", action="store_true")
+    p.add_argument("--screen", choices=["ticket_choose", "ticket_done", "ticket_failed", "pickup_entry", "pickup_open"])
     args = p.parse_args(argv)
     width, height = (int(v) for v in args.size.split("x"))
 
@@ -28,11 +35,54 @@ def main(argv: list[str] | None = None) -> int:
         app = App.get_running_app()
         app.elder = args.elder
         app.lang = "en" if args.english else "zh"
+        if args.screen:
+            show(app, args.screen)
+
+    def check(_dt: float) -> None:
+        import json
+
+        from kivy.core.window import Window
+
+        from tests.ui.test_layout import text_problems
+
+        print("LAYOUT " + json.dumps(text_problems(Window), ensure_ascii=False), flush=True)
 
     Clock.schedule_once(modes, 0)
+    if args.screen:
+        Clock.schedule_once(check, max(0.1, args.exit_after - 0.4))
     return run_ui(
         make_kiosk(), fullscreen=False, size=(width, height), exit_after=args.exit_after, screenshot=args.screenshot
     )
+
+
+def show(app, screen: str) -> None:
+    """Put a journey screen in the state a citizen sees (presentation only: the fake kiosk has
+    no devices; the journeys themselves are tested on the simulated hall)."""
+    import time
+
+    from intake import contract as c
+    from kiosk.services.take_number import TakeResult, TakeStatus
+
+    if screen.startswith("ticket"):
+        ticket = app.sm.get_screen("ticket")
+        ticket.start("si-card", app.pick("社会保障卡申领", "Social Security Card", app.lang))
+        app.go("ticket")
+        if screen == "ticket_done":
+            number = c.Ticket(number="A-K1-023", service_code="si-card", waiting=12, issued_at=time.time(),
+                              business_day="2026-11-22", source=c.TicketSource.KIOSK)
+            ticket._finished(ticket._generation, TakeResult(TakeStatus.PRINTED, number, True))
+        elif screen == "ticket_failed":
+            ticket._finished(ticket._generation, TakeResult(
+                TakeStatus.PRINT_FAILED, None, False, "打印纸用完，请工作人员更换纸卷", "paper out: replace the roll",
+                "请到咨询台取号，或稍后再试", "Please take a number at the help desk, or try again later"))
+    else:
+        pickup = app.sm.get_screen("pickup")
+        app.go("pickup")
+        for key in "1234":
+            pickup.press(key)
+        if screen == "pickup_open":
+            pickup.stage = "opening"
+            pickup._opened(pickup._generation, 27)
 
 
 if __name__ == "__main__":

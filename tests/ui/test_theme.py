@@ -81,3 +81,12 @@ def test_latin_words_stay_whole():
     lines = wrap("原因：the ID card reader 未连接", 9, one_per_char).split("\n")
     assert "reader" in " ".join(lines).split()
     assert all(not line.startswith(" ") for line in lines)
+
+
+def test_elder_mode_text_is_at_least_one_and_a_half_times_normal():
+    for table in (T.FONT, T.FONT_EN):
+        for role, (normal, elder) in table.items():
+            if role in T.HEADER_ROLES:
+                continue  # the header keeps its size so the page keeps its frame
+            assert elder >= 1.5 * normal - 1e-9, role
+            assert elder >= 18, role  # domain.md §10: main text ≥ 18 dp

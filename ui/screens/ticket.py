@@ -31,57 +31,67 @@ KV = """
         orientation: 'vertical'
         HeaderBar:
         BoxLayout:
-            orientation: 'vertical'
-            padding: dp(T.PAD), dp(40)
-            spacing: dp(36)
-            Text:
-                id: title
-                role: 'page_title'
-                bold: True
-                color: T.ACCENT
-                halign: 'center'
-                text: root.service_name
-            Text:
-                id: message
-                role: 'dialog_title'
-                halign: 'center'
-                text: root.message
-            Text:
-                id: number
-                role: 'ticket_number'
-                bold: True
-                halign: 'center'
-                color: T.ACCENT
-                opacity: 1 if root.number else 0
-                text: root.number
-            Text:
-                id: detail
-                role: 'notice'
-                halign: 'center'
-                text: root.detail
-            Widget:
+            # landscape: the number on the left, what to do on the right; portrait: stacked
+            orientation: 'horizontal' if root.width >= root.height else 'vertical'
+            padding: dp(T.PAD), dp(28)
+            spacing: dp(T.GAP) * 2
             BoxLayout:
-                id: actions
-                size_hint_y: None
-                height: self.minimum_height
-                spacing: dp(T.GAP)
-                KioskButton:
-                    id: first
-                    size_hint_x: 1 if self.text else None
-                    width: 1 if self.text else 0  # re-set on each change: a button without a task takes no room
-                    style: 'primary'
-                    opacity: 1 if self.text else 0
-                    disabled: not self.text
-                    text: root.first_action
-                    on_release: root.on_first()
-                KioskButton:
-                    id: second
-                    size_hint_x: 1 if self.text else None
-                    width: 1 if self.text else 0  # re-set on each change: a button without a task takes no room
-                    opacity: 1 if self.text else 0
-                    disabled: not self.text
-                    text: root.second_action
-                    on_release: root.on_second()
+                orientation: 'vertical'
+                spacing: dp(20)
+                Widget:
+                Text:
+                    id: title
+                    role: 'page_title'
+                    bold: True
+                    color: T.ACCENT
+                    halign: 'center'
+                    text: root.service_name
+                Text:
+                    id: message
+                    role: 'dialog_title'
+                    halign: 'center'
+                    text: root.message
+                Text:
+                    id: number
+                    role: 'ticket_number'
+                    bold: True
+                    halign: 'center'
+                    color: T.ACCENT
+                    opacity: 1 if root.number else 0
+                    text: root.number
+                Widget:
+            BoxLayout:
+                orientation: 'vertical'
+                spacing: dp(24)
+                Widget:
+                Text:
+                    id: detail
+                    role: 'notice'
+                    halign: 'center'
+                    text: root.detail
+                Widget:
+                BoxLayout:
+                    id: actions
+                    size_hint_y: None
+                    height: self.minimum_height
+                    spacing: dp(T.GAP)
+                    KioskButton:
+                        id: first
+                        style: 'primary'
+                        size_hint_x: 1 if self.text else None
+                        width: 1 if self.text else 0  # re-set on each change: a button without a task takes no room
+                        opacity: 1 if self.text else 0
+                        disabled: not self.text
+                        text: root.first_action
+                        on_release: root.on_first()
+                    KioskButton:
+                        id: second
+                        size_hint_x: 1 if self.text else None
+                        width: 1 if self.text else 0  # re-set on each change: a button without a task takes no room
+                        opacity: 1 if self.text else 0
+                        disabled: not self.text
+                        text: root.second_action
+                        on_release: root.on_second()
         FooterBar:
 """
 

@@ -58,7 +58,7 @@ KV = """
         id: head
         orientation: 'vertical'
         spacing: dp(16)
-        size_hint_x: 0.45 if root.wide else 1
+        size_hint_x: 0.5 if root.wide else 1
         JourneyIcon:
             id: icon
             kind: root.journey
@@ -86,7 +86,7 @@ KV = """
         id: body
         orientation: 'vertical'
         spacing: dp(12)
-        size_hint_x: 0.55 if root.wide else (0 if root.available else 1)
+        size_hint_x: 0.5 if root.wide else (0 if root.available else 1)
         size_hint_y: None
         height: self.minimum_height
         pos_hint: {'center_y': .5}
