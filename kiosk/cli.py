@@ -105,9 +105,16 @@ def cmd_run(args: argparse.Namespace, run_ui: UiRunner | None) -> int:
         return 1
     log.info("kiosk starting", extra={"kiosk_id": kiosk.config.kiosk.id, "version": _version()})
     kiosk.start()
+    control = None
+    from kiosk.simcontrol import ControlServer, uses_simulators
+
+    if uses_simulators(kiosk.config):  # the simulated hall: a loopback page to play the hardware
+        control = ControlServer()
     try:
         return run_ui(kiosk, RunOptions(not args.windowed, args.exit_after, args.screenshot))
     finally:
+        if control is not None:
+            control.stop()
         kiosk.stop()
         log.info("kiosk stopped")
 
