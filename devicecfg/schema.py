@@ -53,6 +53,11 @@ class KioskSection(Strict):
     # while the backend is unreachable this kiosk numbers from its own block, A-<code>-001…;
     # give each kiosk of a hall its own code (default: the last 3 letters/digits of its id).
     day_starts_at: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "04:00"
+    # 预约签到: how early before the booked slot a person may check in, and how late after its
+    # start (later arrivals are offered a normal ticket instead)
+    check_in_early_min: int = Field(default=30, ge=0, le=240)
+    check_in_late_min: int = Field(default=15, ge=0, le=240)
+    check_in_code_prefix: Annotated[str, Field(pattern=r"^[A-Z]{0,4}$")] = ""  # typed digits get it in front
     offline_ticket_code: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,3}$")] | None = None
 
 

@@ -31,6 +31,7 @@ from kiosk.bus import EventBus
 from kiosk.core import Kiosk
 from kiosk.keys import ID_HASH, derived_key
 from kiosk.materials import material_key
+from kiosk.services.check_in import CheckIn
 from kiosk.services.take_number import TakeNumber
 from kiosk.paths import data_dir
 from kiosk.store import Store
@@ -214,8 +215,10 @@ def build_kiosk(
     printer = next((d for d in devices if isinstance(d, EscPosPrinter)), None)
     take_number = TakeNumber(backend.tickets, printer, hall_name=config.kiosk.hall_name,
                              elder_age=config.kiosk.elder_age, id_key=derived_key(secret, ID_HASH))
+    names = {s.code: s.name for g in config.service_groups for s in g.services}
+    check_in = CheckIn(backend.client, take_number, names, config.kiosk.check_in_early_min, config.kiosk.check_in_late_min)
     return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor, lockers=lockers,
-                 materials=materials, backend=backend, take_number=take_number)
+                 materials=materials, backend=backend, take_number=take_number, check_in=check_in)
 
 
 

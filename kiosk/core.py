@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from kiosk.backend.link import BackendLink
     from kiosk.lockers import Lockers
     from kiosk.materials import Materials
+    from kiosk.services.check_in import CheckIn
     from kiosk.services.take_number import TakeNumber
     from kiosk.store import Store
     from kiosk.supervisor import Supervisor
@@ -41,6 +42,14 @@ class Kiosk:
         reader = next((d for d in self.supervisor.devices.values() if d.kind is DeviceKind.IDCARD), None)
         return None if reader is None else CardSession(self.bus, reader)
 
+    def qr_scanner(self):
+        """A phone-QR scanner on this kiosk's document camera, or None when it has none."""
+        from drivers.device import DeviceKind
+        from kiosk.services.qr_scan import QrScanner
+
+        camera = next((d for d in self.supervisor.devices.values() if d.kind is DeviceKind.CAMERA), None)
+        return None if camera is None else QrScanner(camera)
+
     def device_snapshots(self) -> list[DeviceSnapshot]:
         return self.supervisor.snapshot()
 
@@ -51,6 +60,7 @@ class Kiosk:
     materials: Materials | None = None  # captured pages waiting for upload (kiosk/materials.py)
     backend: BackendLink | None = None  # outbox sender, ticket desk, heartbeat (kiosk/backend)
     take_number: TakeNumber | None = None  # 取号 (kiosk/services/take_number.py)
+    check_in: CheckIn | None = None  # 预约签到 (kiosk/services/check_in.py)
     # Locker housekeeping runs off the device threads: one worker, in order.
     _locker_work: ThreadPoolExecutor | None = field(default=None, repr=False)
     _reconciled: set[str] = field(default_factory=set, repr=False)

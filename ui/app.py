@@ -27,6 +27,7 @@ from ui import i18n
 from ui import theme as T
 from ui.idle import IdleWatcher
 from ui.screens.home import HomeScreen
+from ui.screens.checkin import CheckInScreen
 from ui.screens.pickup import PickupScreen
 from ui.screens.services import ServicesScreen
 from ui.screens.ticket import TicketScreen
@@ -92,6 +93,7 @@ class KioskApp(App):
         self.sm.add_widget(services)
         self.sm.add_widget(TicketScreen(name="ticket"))
         self.sm.add_widget(PickupScreen(name="pickup"))
+        self.sm.add_widget(CheckInScreen(name="checkin"))
         return self.sm
 
     def _on_service(self, _screen, code: str) -> None:

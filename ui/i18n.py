@@ -63,6 +63,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "idle.title": ("您还在办理吗？", "Are you still there?"),
     "idle.countdown": ("{n} 秒后将返回首页，已填写的信息将被清除", "In {n} seconds this screen returns to the start and clears what you entered."),
     "idle.continue": ("继续办理", "Continue"),
+    # check-in screen
+    "checkin.scan": ("请将手机上的预约二维码对准高拍仪，或输入预约号", "Hold your booking QR code under the camera, or type your booking number."),
+    "checkin.looking": ("正在查询预约…", "Looking up your booking…"),
+    "checkin.early": ("您来早了，请于 {t} 后签到", "You are early. Please check in after {t}."),
+    "checkin.late": ("已超过预约时段，可为您取普通号", "Your booked time has passed. You can take a normal number."),
+    "checkin.not_found": ("未找到此预约，请核对后重试", "No booking with this number. Please check it and try again."),
+    "checkin.used": ("此预约已签到或已过期", "This booking was already used or has expired."),
+    "checkin.offline": ("暂时无法查询预约，可为您取普通号", "Bookings cannot be checked right now. You can take a normal number."),
+    "checkin.normal": ("取普通号", "Take a normal number"),
+    "checkin.retry": ("重新输入", "Try again"),
     # pickup screen
     "pickup.enter": ("请输入取件码", "Please enter your pickup code."),
     "pickup.or_card": ("刷身份证取件", "Use my ID card"),

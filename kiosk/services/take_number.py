@@ -69,13 +69,14 @@ class TakeNumber:
         self._id_key = id_key
         self._clock = clock
 
-    def take(self, service_code: str, service_name: str, identity=None) -> TakeResult:
-        """``identity``: a drivers.idcard Identity read from the card, or None."""
-        id_hash, priority = None, False
+    def take(self, service_code: str, service_name: str, identity=None, *, appointment_code: str | None = None) -> TakeResult:
+        """``identity``: a drivers.idcard Identity read from the card, or None. With
+        ``appointment_code`` (预约签到) the number is a priority one, sent with the booking."""
+        id_hash, priority = None, appointment_code is not None
         if identity is not None:
             id_hash = keyed_id_hash(self._id_key, identity.reveal()["id_number"])
             age = age_on(identity.birth_date, dt.date.fromtimestamp(self._clock()))
-            priority = age is not None and age >= self.elder_age
+            priority = priority or (age is not None and age >= self.elder_age)
             held = self.desk.waiting_ticket(id_hash, service_code)
             if held is not None:
                 return TakeResult(TakeStatus.ALREADY_WAITING, held, priority,
@@ -84,7 +85,8 @@ class TakeNumber:
         if self.printer is None:
             return TakeResult(TakeStatus.NO_PRINTER, None, priority, "本机没有打印机", "This terminal has no printer",
                               "请到咨询台取号", "Please take a number at the help desk")
-        ticket = self.desk.issue(service_code, c.Priority.PRIORITY if priority else c.Priority.NORMAL, id_hash=id_hash)
+        ticket = self.desk.issue(service_code, c.Priority.PRIORITY if priority else c.Priority.NORMAL, id_hash=id_hash,
+                                 appointment_code=appointment_code)
         return self._print(ticket, service_name, priority, first=True)
 
     def reprint(self, ticket: c.Ticket, service_name: str) -> TakeResult:

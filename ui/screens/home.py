@@ -44,7 +44,7 @@ KV = """
 # Home tiles, in screen order; Journey values double as i18n keys.
 TILE_ORDER = (Journey.TAKE_NUMBER, Journey.CHECK_IN, Journey.SELF_SUBMIT, Journey.PICKUP)
 # Journeys that have a screen in this version; the others say so when tapped.
-SCREENS = {Journey.TAKE_NUMBER: "services", Journey.PICKUP: "pickup"}
+SCREENS = {Journey.TAKE_NUMBER: "services", Journey.PICKUP: "pickup", Journey.CHECK_IN: "checkin"}
 
 
 class HomeScreen(Screen):

@@ -135,6 +135,12 @@ class TicketScreen(Screen):
         self.number = self.detail = self.message = self.service_name = self.service_code = ""
         self.first_action = self.second_action = ""
 
+    def show_result(self, service_name: str, result) -> None:
+        """A number another journey obtained (预约签到): shown here like any other."""
+        self.clear()
+        self.service_name = service_name
+        self._finished(self._generation, result)
+
     # -- stages ------------------------------------------------------------------------------
     def _show(self, stage: str) -> None:
         app = App.get_running_app()

@@ -1,0 +1,273 @@
+"""预约签到: the booking QR on a phone under the camera, or the booking number on a keypad.
+
+Stages: ``scan`` (the camera looks for a QR code while the keypad takes a number) → ``looking``
+→ on time: the number, shown on the ticket screen; too early: when to come back; late or no
+answer from the backend: a normal number offered; unknown or used: try again. Leaving clears
+the typed number and stops the camera scan.
+"""
+
+from __future__ import annotations
+
+from ui import kivyenv  # noqa: F401, I001  (first: font and config before any kivy import)
+
+import logging
+import threading
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, OptionProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+import ui.widgets.bars  # noqa: F401  (kv rules for HeaderBar, FooterBar)
+import ui.screens.pickup  # noqa: F401  (the KeyButton rule)
+from ui import theme as T
+
+log = logging.getLogger(__name__)
+
+KV_NAME = "ui/screens/checkin.kv"
+KV = """
+#:import T ui.theme
+
+<CheckInScreen>:
+    BoxLayout:
+        orientation: 'vertical'
+        HeaderBar:
+        BoxLayout:
+            orientation: 'horizontal' if root.width >= root.height else 'vertical'
+            padding: dp(T.PAD), dp(28)
+            spacing: dp(T.GAP) * 2
+            BoxLayout:
+                orientation: 'vertical'
+                spacing: dp(24)
+                Text:
+                    role: 'page_title'
+                    bold: True
+                    color: T.ACCENT
+                    halign: 'center'
+                    text: app.tr('check_in', app.lang)
+                Text:
+                    id: message
+                    role: 'dialog_title'
+                    halign: 'center'
+                    text: root.message
+                Text:
+                    id: typed
+                    role: 'code'
+                    bold: True
+                    halign: 'center'
+                    color: T.ACCENT
+                    text: root.typed or ' '
+                Widget:
+                BoxLayout:
+                    size_hint_y: None
+                    height: self.minimum_height
+                    spacing: dp(T.GAP)
+                    KioskButton:
+                        id: first
+                        style: 'primary'
+                        size_hint_x: 1 if self.text else None
+                        width: 1 if self.text else 0
+                        opacity: 1 if self.text else 0
+                        disabled: not self.text
+                        text: root.first_action
+                        on_release: root.on_first()
+                    KioskButton:
+                        id: second
+                        size_hint_x: 1 if self.text else None
+                        width: 1 if self.text else 0
+                        opacity: 1 if self.text else 0
+                        disabled: not self.text
+                        text: root.second_action
+                        on_release: root.on_second()
+            AnchorLayout:
+                size_hint_x: None if root.width >= root.height else 1
+                size_hint_y: 1 if root.width >= root.height else None
+                width: keypad.width if root.stage == 'scan' else 0
+                height: keypad.height if root.stage == 'scan' else 0
+                opacity: 1 if root.stage == 'scan' else 0
+                disabled: root.stage != 'scan'
+                GridLayout:
+                    id: keypad
+                    cols: 3
+                    size_hint: None, None
+                    width: dp(T.KEY_W) * 3 * app.ui_scale + dp(20) * 2
+                    height: self.minimum_height
+                    spacing: dp(20)
+        FooterBar:
+"""
+
+MAX_CODE = 12
+
+
+class CheckInScreen(Screen):
+    stage = OptionProperty("scan", options=["scan", "looking", "message", "offer"])
+    message = StringProperty("")
+    typed = StringProperty("")
+    first_action = StringProperty("")
+    second_action = StringProperty("")
+    busy = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        self._scanner = None
+        self._lookup = None
+        self._generation = 0
+        self.keys = {}
+        super().__init__(**kwargs)
+
+    def on_stage(self, _screen, stage: str) -> None:
+        self.busy = stage == "looking"
+
+    def on_kv_post(self, base_widget) -> None:
+        for label in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"):
+            key = Factory.KeyButton(style="primary" if label == "ok" else "secondary", size_hint_x=None)
+            key.key = label
+            key.bind(on_release=lambda button: self.press(button.key))
+            self.ids.keypad.add_widget(key)
+            self.keys[label] = key
+        app = App.get_running_app()
+        app.bind(lang=lambda *_: self._label_keys(), elder=lambda *_: self._size_keys())
+        self._label_keys()
+        self._size_keys()
+
+    def _label_keys(self) -> None:
+        app = App.get_running_app()
+        for label, key in self.keys.items():
+            key.text = {"del": app.tr("pickup.delete", app.lang), "ok": app.tr("pickup.confirm", app.lang)}.get(label, label)
+
+    def _size_keys(self) -> None:
+        for key in self.keys.values():
+            key.width = dp(T.KEY_W) * App.get_running_app().ui_scale
+
+    def _tr(self, key: str, **fmt) -> str:
+        app = App.get_running_app()
+        return app.tr(key, app.lang, **fmt)
+
+    # -- entry and exit ----------------------------------------------------------------------
+    def on_pre_enter(self, *_args) -> None:
+        self.clear()
+        self._show_scan()
+
+    def on_leave(self, *_args) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._stop_scan()
+        self._lookup = None
+        self.typed = self.message = self.first_action = self.second_action = ""
+
+    def _show_scan(self, message: str = "") -> None:
+        self.stage = "scan"
+        self.message = message or self._tr("checkin.scan")
+        self.first_action, self.second_action = "", self._tr("back")
+        app = App.get_running_app()
+        self._scanner = app.kiosk.qr_scanner()
+        if self._scanner is not None:
+            generation = self._generation
+            self._scanner.start(lambda text: Clock.schedule_once(lambda _dt: self._scanned(generation, text)))
+
+    def _stop_scan(self) -> None:
+        if self._scanner is not None:
+            self._scanner.stop()
+            self._scanner = None
+
+    def _scanned(self, generation: int, text: str) -> None:
+        if generation == self._generation and self.stage == "scan":
+            self._look_up(text)
+
+    # -- keypad and buttons --------------------------------------------------------------------
+    def press(self, key: str) -> None:
+        if self.stage != "scan":
+            return
+        if key == "del":
+            self.typed = self.typed[:-1]
+        elif key == "ok":
+            if self.typed:
+                prefix = App.get_running_app().kiosk.config.kiosk.check_in_code_prefix
+                self._look_up(prefix + self.typed)
+        elif len(self.typed) < MAX_CODE:
+            self.typed += key
+
+    def on_first(self) -> None:
+        if self.stage == "offer":
+            self._run(lambda ci: ci.normal_number(self._lookup, self._fallback_service()))
+        elif self.stage == "message":
+            self.typed = ""
+            self._show_scan()
+
+    def on_second(self) -> None:
+        App.get_running_app().go_home()
+
+    def _fallback_service(self) -> str:
+        return App.get_running_app().kiosk.config.service_groups[0].services[0].code
+
+    # -- the look-up and the number, off the Kivy thread ----------------------------------------
+    def _look_up(self, code: str) -> None:
+        from kiosk.services.check_in import Booking
+
+        self._stop_scan()
+        app = App.get_running_app()
+        generation = self._generation
+        self.stage = "looking"
+        self.message, self.typed = self._tr("checkin.looking"), ""
+        self.first_action = self.second_action = ""
+
+        def job() -> None:
+            lookup = app.kiosk.check_in.look_up(code)
+            result = app.kiosk.check_in.check_in(lookup) if lookup.booking is Booking.ON_TIME else None
+            Clock.schedule_once(lambda _dt: self._looked_up(generation, lookup, result))
+
+        threading.Thread(target=job, name="check-in", daemon=True).start()
+
+    def _looked_up(self, generation: int, lookup, result) -> None:
+        from kiosk.services.check_in import Booking
+
+        if generation != self._generation:
+            return
+        self._lookup = lookup
+        if result is not None:
+            self._show_number(lookup.appointment.service_code, result)
+            return
+        if lookup.booking in (Booking.LATE, Booking.OFFLINE):
+            self.stage = "offer"
+            self.message = self._tr("checkin.late" if lookup.booking is Booking.LATE else "checkin.offline")
+            self.first_action, self.second_action = self._tr("checkin.normal"), self._tr("ticket.done")
+            return
+        self.stage = "message"
+        self.message = {Booking.TOO_EARLY: self._tr("checkin.early", t=lookup.come_back_at),
+                        Booking.USED: self._tr("checkin.used")}.get(lookup.booking, self._tr("checkin.not_found"))
+        self.first_action, self.second_action = self._tr("checkin.retry"), self._tr("ticket.done")
+
+    def _run(self, work) -> None:
+        app = App.get_running_app()
+        generation = self._generation
+        self.stage = "looking"
+        self.message = self._tr("ticket.printing")
+        self.first_action = self.second_action = ""
+        lookup = self._lookup
+
+        def job() -> None:
+            try:
+                result = work(app.kiosk.check_in)
+            except Exception:
+                log.exception("check-in number failed")
+                result = None
+            service = lookup.appointment.service_code if lookup and lookup.appointment else self._fallback_service()
+            Clock.schedule_once(lambda _dt: generation == self._generation and self._show_number(service, result))
+
+        threading.Thread(target=job, name="check-in-number", daemon=True).start()
+
+    def _show_number(self, service_code: str, result) -> None:
+        app = App.get_running_app()
+        service = next((s for g in app.kiosk.config.service_groups for s in g.services if s.code == service_code), None)
+        name = app.pick(service.name, service.name_en, app.lang) if service else service_code
+        ticket = app.sm.get_screen("ticket")
+        app.go("ticket")
+        ticket.show_result(name, result)
+
+
+Builder.unload_file(KV_NAME)
+Builder.load_string(KV, filename=KV_NAME)
