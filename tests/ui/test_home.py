@@ -51,9 +51,10 @@ def test_unavailable_tile_says_why_in_words_and_explains_on_tap(app, home):
 
 
 def test_available_journey_without_a_screen_yet_says_so(app, home):
-    tap(home.tiles[Journey.CHECK_IN])
+    assert home.tiles[Journey.SELF_SUBMIT].available
+    tap(home.tiles[Journey.SELF_SUBMIT])
     assert app.notice is not None
-    assert app.notice.ids.title.text == "预约签到暂未开通"
+    assert app.notice.ids.title.text == "自助申报暂未开通"
     assert app.sm.current == "home"
 
 

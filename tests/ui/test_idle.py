@@ -27,10 +27,10 @@ def test_idle_returns_home_from_services(app, home):
 
 
 def test_idle_resets_language_elder_mode_and_dialogs(app, home):
-    app.idle_timeout = 0.3
     tap(home.ids.footer.ids.lang_button)
     tap(home.ids.footer.ids.elder_button)
     tap(home.tiles[Journey.PICKUP])
+    app.idle_timeout = 0.3  # set after the taps: its warning would take the first of them
     assert app.lang == "en" and app.elder and app.notice is not None
     # elder mode doubles the wait
     assert app.effective_idle_timeout() == pytest.approx(0.6)

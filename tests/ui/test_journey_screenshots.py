@@ -27,7 +27,7 @@ def _run(screen: str, size: str, mode: str) -> tuple[str, Path, list[str]]:
     out = SCREENSHOTS / "journeys" / f"{screen}_{'landscape' if size == SIZES[0] else 'portrait'}_{mode}.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "tests.ui.run_smoke", "--size", size, "--exit-after", "2.2",
+    cmd = [sys.executable, "-m", "tests.ui.run_smoke", "--size", size, "--exit-after", "10",
            "--screenshot", str(out), "--screen", screen, *MODES[mode]]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -15,21 +15,19 @@ import threading
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.factory import Factory
 from kivy.lang import Builder
-from kivy.metrics import dp
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 import ui.widgets.bars  # noqa: F401  (kv rules for HeaderBar, FooterBar)
-import ui.screens.pickup  # noqa: F401  (the KeyButton rule)
-from ui import theme as T
+import ui.widgets.keypad  # noqa: F401  (Keypad)
 
 log = logging.getLogger(__name__)
 
 KV_NAME = "ui/screens/checkin.kv"
 KV = """
 #:import T ui.theme
+#:import Keypad ui.widgets.keypad.Keypad
 
 <CheckInScreen>:
     BoxLayout:
@@ -65,21 +63,13 @@ KV = """
                     size_hint_y: None
                     height: self.minimum_height
                     spacing: dp(T.GAP)
-                    KioskButton:
+                    StepButton:
                         id: first
                         style: 'primary'
-                        size_hint_x: 1 if self.text else None
-                        width: 1 if self.text else 0
-                        opacity: 1 if self.text else 0
-                        disabled: not self.text
                         text: root.first_action
                         on_release: root.on_first()
-                    KioskButton:
+                    StepButton:
                         id: second
-                        size_hint_x: 1 if self.text else None
-                        width: 1 if self.text else 0
-                        opacity: 1 if self.text else 0
-                        disabled: not self.text
                         text: root.second_action
                         on_release: root.on_second()
             AnchorLayout:
@@ -89,13 +79,9 @@ KV = """
                 height: keypad.height if root.stage == 'scan' else 0
                 opacity: 1 if root.stage == 'scan' else 0
                 disabled: root.stage != 'scan'
-                GridLayout:
+                Keypad:
                     id: keypad
-                    cols: 3
-                    size_hint: None, None
-                    width: dp(T.KEY_W) * 3 * app.ui_scale + dp(20) * 2
-                    height: self.minimum_height
-                    spacing: dp(20)
+                    on_key: root.press(args[1])
         FooterBar:
 """
 
@@ -114,32 +100,14 @@ class CheckInScreen(Screen):
         self._scanner = None
         self._lookup = None
         self._generation = 0
-        self.keys = {}
         super().__init__(**kwargs)
 
     def on_stage(self, _screen, stage: str) -> None:
         self.busy = stage == "looking"
 
-    def on_kv_post(self, base_widget) -> None:
-        for label in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"):
-            key = Factory.KeyButton(style="primary" if label == "ok" else "secondary", size_hint_x=None)
-            key.key = label
-            key.bind(on_release=lambda button: self.press(button.key))
-            self.ids.keypad.add_widget(key)
-            self.keys[label] = key
-        app = App.get_running_app()
-        app.bind(lang=lambda *_: self._label_keys(), elder=lambda *_: self._size_keys())
-        self._label_keys()
-        self._size_keys()
-
-    def _label_keys(self) -> None:
-        app = App.get_running_app()
-        for label, key in self.keys.items():
-            key.text = {"del": app.tr("pickup.delete", app.lang), "ok": app.tr("pickup.confirm", app.lang)}.get(label, label)
-
-    def _size_keys(self) -> None:
-        for key in self.keys.values():
-            key.width = dp(T.KEY_W) * App.get_running_app().ui_scale
+    @property
+    def keys(self):
+        return self.ids.keypad.keys
 
     def _tr(self, key: str, **fmt) -> str:
         app = App.get_running_app()

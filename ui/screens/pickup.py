@@ -30,10 +30,7 @@ MAX_CODE = 8
 KV_NAME = "ui/screens/pickup.kv"
 KV = """
 #:import T ui.theme
-
-<KeyButton@KioskButton>:
-    role: 'keypad'
-    height: dp(T.KEY_H) * app.ui_scale
+#:import Keypad ui.widgets.keypad.Keypad
 
 <PickupScreen>:
     BoxLayout:
@@ -76,21 +73,13 @@ KV = """
                     size_hint_y: None
                     height: self.minimum_height
                     spacing: dp(T.GAP)
-                    KioskButton:
+                    StepButton:
                         id: first
                         style: 'primary'
-                        size_hint_x: 1 if self.text else None
-                        width: 1 if self.text else 0
-                        opacity: 1 if self.text else 0
-                        disabled: not self.text
                         text: root.first_action
                         on_release: root.on_first()
-                    KioskButton:
+                    StepButton:
                         id: second
-                        size_hint_x: 1 if self.text else None
-                        width: 1 if self.text else 0
-                        opacity: 1 if self.text else 0
-                        disabled: not self.text
                         text: root.second_action
                         on_release: root.on_second()
             AnchorLayout:
@@ -103,13 +92,9 @@ KV = """
                 anchor_y: 'center'
                 opacity: 1 if root.stage == 'entry' else 0
                 disabled: root.stage != 'entry'
-                GridLayout:
+                Keypad:
                     id: keypad
-                    cols: 3
-                    size_hint: None, None
-                    width: dp(T.KEY_W) * 3 * app.ui_scale + dp(20) * 2
-                    height: self.minimum_height
-                    spacing: dp(20)
+                    on_key: root.press(args[1])
         FooterBar:
 """
 
@@ -130,38 +115,18 @@ class PickupScreen(Screen):
         self._code = ""
         self._session = None
         self._generation = 0
-        self.keys = {}
         super().__init__(**kwargs)
 
+    @property
+    def keys(self):
+        return self.ids.keypad.keys
+
     def on_kv_post(self, base_widget) -> None:
-        from kivy.factory import Factory
+        App.get_running_app().bind(lang=self._relabel)
 
-        for label in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"):
-            key = Factory.KeyButton(style="primary" if label == "ok" else "secondary")
-            key.key = label
-            key.size_hint_x = None
-            key.bind(on_release=lambda button: self.press(button.key))
-            self.ids.keypad.add_widget(key)
-            self.keys[label] = key
-        App.get_running_app().bind(lang=lambda *_: self._label_keys(), elder=lambda *_: self._size_keys())
-        self._label_keys()
-        self._size_keys()
-
-    def _label_keys(self) -> None:
-        app = App.get_running_app()
-        for label, key in self.keys.items():
-            key.text = {"del": app.tr("pickup.delete", app.lang), "ok": app.tr("pickup.confirm", app.lang)}.get(label, label)
+    def _relabel(self, *_args) -> None:
         if self.stage == "entry" and self.manager is not None and self.manager.current == self.name:
             self._show_entry(self.detail)  # a language switch while typing
-
-    def _size_keys(self) -> None:
-        from kivy.metrics import dp
-
-        from ui import theme as T
-
-        scale = App.get_running_app().ui_scale
-        for key in self.keys.values():
-            key.width = dp(T.KEY_W) * scale
 
     # -- entry and exit ----------------------------------------------------------------------
     def start(self) -> None:

@@ -75,21 +75,13 @@ KV = """
                     size_hint_y: None
                     height: self.minimum_height
                     spacing: dp(T.GAP)
-                    KioskButton:
+                    StepButton:
                         id: first
                         style: 'primary'
-                        size_hint_x: 1 if self.text else None
-                        width: 1 if self.text else 0  # re-set on each change: a button without a task takes no room
-                        opacity: 1 if self.text else 0
-                        disabled: not self.text
                         text: root.first_action
                         on_release: root.on_first()
-                    KioskButton:
+                    StepButton:
                         id: second
-                        size_hint_x: 1 if self.text else None
-                        width: 1 if self.text else 0  # re-set on each change: a button without a task takes no room
-                        opacity: 1 if self.text else 0
-                        disabled: not self.text
                         text: root.second_action
                         on_release: root.on_second()
         FooterBar:

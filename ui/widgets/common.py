@@ -50,6 +50,14 @@ KV = """
             rounded_rectangle: (self.x, self.y, self.width, self.height, dp(8))
             width: dp(1.5)
 
+<StepButton>:
+    # a journey screen's bottom buttons: one without a task (no text) is hidden and takes no
+    # room; width is re-set on each change, as a hidden button keeps the width it last had
+    size_hint_x: 1 if self.text else None
+    width: 1 if self.text else 0
+    opacity: 1 if self.text else 0
+    disabled: not self.text
+
 <KioskButton>:
     font_size: sp(T.font_sp(self.role, app.elder, app.lang))
     color: self.fg_colour(self.style)
@@ -117,4 +125,8 @@ class KioskButton(ButtonBehavior, Label):
 
 
 Builder.unload_file(KV_NAME)
+class StepButton(KioskButton):
+    """A journey screen's bottom button: hidden, and taking no room, while it has no text."""
+
+
 Builder.load_string(KV, filename=KV_NAME)
