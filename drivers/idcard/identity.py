@@ -33,7 +33,8 @@ def id_check_char(body17: str) -> str:
 def id_number_valid(number: str) -> bool:
     """GB 11643-1999 (ISO 7064 MOD 11-2) check character and a real birth date."""
     number = number.strip().upper()
-    if len(number) != 18 or not number[:17].isdigit() or number[17] != id_check_char(number[:17]):
+    # ASCII digits: str.isdigit() also takes "¹", which int() then refuses (card data is untrusted)
+    if len(number) != 18 or not (number[:17].isascii() and number[:17].isdigit()) or number[17] != id_check_char(number[:17]):
         return False
     try:
         dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

@@ -100,7 +100,7 @@ def parse_port_url(url: str) -> PortUrl:
         options.setdefault("path", parts.path or "/")
         return PortUrl(url, PortScheme.HTTP, host=parts.hostname, port=port, options=options)
     if scheme == "uvc":
-        if not parts.netloc.isdigit() or len(parts.netloc) > 3:
+        if not re.fullmatch(r"[0-9]{1,3}", parts.netloc):  # ASCII digits: isdigit() takes "¹"
             raise BadPortUrl(url, "expected uvc://INDEX with a camera number, e.g. uvc://0")
         return PortUrl(url, PortScheme.UVC, host=parts.netloc, port=int(parts.netloc), options=options)
     raise BadPortUrl(

@@ -102,7 +102,7 @@ class SignatureMiddleware:
             return
         headers = Headers(scope=scope)
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY:
+        if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
             await _refuse(scope, receive, send, 413, "body too large", f"at most {MAX_BODY} bytes")
             return
         body = await _read_body(receive)

@@ -58,6 +58,7 @@ def test_usb_ids_and_sim_options():
         ("http://:80/x", "http://HOST"),
         ("uvc://camera", "uvc://INDEX"),
         ("uvc://", "uvc://INDEX"),
+        ("uvc://¹", "uvc://INDEX"),  # found by the fuzzer: a digit to isdigit(), not to int()
     ],
 )
 def test_rejected_forms_say_what_was_expected(url, fragment):
