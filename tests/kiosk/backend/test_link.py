@@ -69,10 +69,15 @@ def test_simulated_hall_delivers_to_its_in_process_server(tmp_path):
         ticket = link.tickets.issue(next(iter(link.tickets.prefixes)))
         assert ticket.source is TicketSource.BACKEND
         assert wait_for(lambda: "ticket.issued" in delivered(), 10)
-        db = sqlite3.connect(server_db)
-        inventory = json.loads(db.execute("SELECT inventory FROM kiosks WHERE kiosk_id = ?",
-                                          (kiosk.config.kiosk.id,)).fetchone()[0])
-        db.close()
+        def inventory_row():
+            db = sqlite3.connect(server_db)
+            try:
+                return db.execute("SELECT inventory FROM kiosks WHERE kiosk_id = ?", (kiosk.config.kiosk.id,)).fetchone()[0]
+            finally:
+                db.close()
+
+        assert wait_for(lambda: inventory_row() is not None, 10)  # sent by the heartbeat thread
+        inventory = json.loads(inventory_row())
         assert {d["kind"] for d in inventory["devices"]} == {"printer", "idcard", "camera", "locker"}
     finally:
         kiosk.stop()
@@ -127,8 +132,10 @@ def test_statistics_and_health_results_are_reported(tmp_path, server, secret):
         (payload,) = server.query("SELECT payload FROM events WHERE type = 'device.health'")[0]
         assert json.loads(payload) == {"device": "printer", "level": "internal", "ok": True, "text": "通信正常",
                                        "details": {"round_trip_ms": "12"}}
-        beat = server.query("SELECT heartbeat FROM kiosks WHERE kiosk_id = ?", (KIOSK,))[0][0]
-        assert json.loads(beat)["software_version"] == "t"
+        def beat():  # the heartbeat thread and the sender run apart: wait for the beat too
+            return server.query("SELECT heartbeat FROM kiosks WHERE kiosk_id = ?", (KIOSK,))[0][0]
+        assert wait_for(lambda: beat() is not None, 10)
+        assert json.loads(beat())["software_version"] == "t"
     finally:
         link.stop()
         store.close()
