@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 
 from kiosk.core import Kiosk  # noqa: E402
 from tests.ui.fakes import make_kiosk  # noqa: E402
-from tests.ui.kivyhelp import SIZE, pump, settle  # noqa: E402
+from tests.ui.kivyhelp import SIZE, pump, pump_until, settle  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +40,39 @@ def app(window, kiosk):
     pump(3)
     yield app
     forget_app(app, window)
+
+
+@pytest.fixture
+def hall_app(window, tmp_path):
+    """The UI on the real simulated hall: composition root, supervisor, simulators and the
+    in-process intake server, with the printer, ID reader and lockers online."""
+    from drivers.device import DeviceState
+    from drivers.sim import registry
+    from kiosk.composition import build_kiosk
+    from ui.app import KioskApp
+
+    kiosk = build_kiosk(data=tmp_path)
+    kiosk.start()
+    app = KioskApp(kiosk)
+    app._run_prepare()
+    pump(3)
+    devices = kiosk.supervisor.devices
+    assert pump_until(lambda: all(devices[d].state is DeviceState.ONLINE for d in ("printer", "idcard", "locker0")), 15)
+    yield app, kiosk
+    forget_app(app, window)
+    kiosk.stop()
+    registry.forget_instances()
+
+
+@pytest.fixture
+def stop():
+    """Ends a simulated person's watching of the locker doors (`person_closes_doors`), at the latest
+    at teardown."""
+    import threading
+
+    event = threading.Event()
+    yield event
+    event.set()
 
 
 def forget_app(app, window) -> None:

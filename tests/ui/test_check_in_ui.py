@@ -9,7 +9,6 @@ from drivers.sim import registry
 from kiosk.services.availability import Journey
 from kiosk.services.check_in import CheckIn
 from tests.ui.kivyhelp import pump_until, screenshot, settle, tap
-from tests.ui.test_take_number_ui import hall_app  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.ui
 
@@ -32,7 +31,7 @@ def _open(app):
     return app.sm.get_screen("checkin")
 
 
-def test_phone_qr_under_the_camera_checks_in(hall_app):  # noqa: F811
+def test_phone_qr_under_the_camera_checks_in(hall_app):
     app, kiosk = hall_app
     _clock_at(kiosk, -5 * 60)
     assert pump_until(lambda: kiosk.supervisor.devices["camera"].state.value == "online", 15)
@@ -48,7 +47,7 @@ def test_phone_qr_under_the_camera_checks_in(hall_app):  # noqa: F811
     assert screen.typed == ""
 
 
-def test_typed_number_and_late_arrival_gets_a_normal_number(hall_app):  # noqa: F811
+def test_typed_number_and_late_arrival_gets_a_normal_number(hall_app):
     app, kiosk = hall_app
     _clock_at(kiosk, 60 * 60)  # an hour after the slot began
     screen = _open(app)
@@ -66,7 +65,7 @@ def test_typed_number_and_late_arrival_gets_a_normal_number(hall_app):  # noqa: 
     assert "优先" not in ticket.message
 
 
-def test_unknown_booking_says_so_and_lets_you_retry(hall_app):  # noqa: F811
+def test_unknown_booking_says_so_and_lets_you_retry(hall_app):
     app, kiosk = hall_app
     _clock_at(kiosk, 0)
     screen = _open(app)

@@ -3,39 +3,17 @@ with door physics, the ledger. Screenshots land in tests/ui/screenshots/."""
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 
-from drivers.device import DeviceState
 from drivers.locker.types import Door
 from drivers.sim import registry
-from kiosk.composition import build_kiosk
 from kiosk.lockers import Status
 from kiosk.services.availability import Journey
 from tests.kiosk.test_lockers_in_the_kiosk import person_closes_doors
 from tests.ui.kivyhelp import pump, pump_until, screenshot, settle, tap
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def hall_app(window, tmp_path):
-    from tests.ui.conftest import forget_app
-    from ui.app import KioskApp
-
-    kiosk = build_kiosk(data=tmp_path)
-    kiosk.start()
-    app = KioskApp(kiosk)
-    app._run_prepare()
-    pump(3)
-    assert pump_until(lambda: kiosk.supervisor.devices["locker0"].state is DeviceState.ONLINE, 15)
-    stop = threading.Event()
-    yield app, kiosk, stop
-    stop.set()
-    forget_app(app, window)
-    kiosk.stop()
-    registry.forget_instances()
 
 
 def _deposit(kiosk, stop) -> tuple[str, int]:
@@ -63,8 +41,8 @@ def _type(screen, digits: str) -> None:
     tap(screen.keys["ok"])
 
 
-def test_pickup_by_code_opens_the_right_door_once(hall_app):
-    app, kiosk, stop = hall_app
+def test_pickup_by_code_opens_the_right_door_once(hall_app, stop):
+    app, kiosk = hall_app
     code, number = _deposit(kiosk, stop)
     screen = _open_pickup(app)
     assert screen.stage == "entry"
@@ -94,8 +72,8 @@ def test_pickup_by_code_opens_the_right_door_once(hall_app):
     assert screen.big == "" and screen._code == ""
 
 
-def test_wrong_codes_lead_to_lockout_with_words(hall_app):
-    app, kiosk, stop = hall_app
+def test_wrong_codes_lead_to_lockout_with_words(hall_app, stop):
+    app, kiosk = hall_app
     code, _number = _deposit(kiosk, stop)
     wrong = "000000" if code != "000000" else "111111"
     screen = _open_pickup(app)

@@ -10,9 +10,7 @@ from drivers.sim import registry
 from kiosk.logs import redact
 from tests.ui.kivyhelp import pump_until, settle, tap
 from tests.ui.test_pickup_ui import _deposit, _open_pickup
-from tests.ui.test_pickup_ui import hall_app as locker_hall  # noqa: F401  (fixture)
 from tests.ui.test_take_number_ui import _choose_first_service
-from tests.ui.test_take_number_ui import hall_app  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.ui
 
@@ -60,7 +58,7 @@ def leaks(app, *secrets: str) -> list[str]:
         [s for s in reachable_strings(app) if s.endswith("still held>")]
 
 
-def test_after_a_card_journey_nothing_of_the_person_remains(hall_app):  # noqa: F811
+def test_after_a_card_journey_nothing_of_the_person_remains(hall_app):
     app, kiosk = hall_app
     reader = registry.simulator_for("idcard", {})
     ticket = _choose_first_service(app)
@@ -76,8 +74,8 @@ def test_after_a_card_journey_nothing_of_the_person_remains(hall_app):  # noqa: 
     assert NAME in redact(f"x {NAME}")  # and the redactor let go of it with the journey
 
 
-def test_after_the_idle_timeout_mid_code_nothing_remains(locker_hall):  # noqa: F811
-    app, kiosk, stop = locker_hall
+def test_after_the_idle_timeout_mid_code_nothing_remains(hall_app, stop):
+    app, kiosk = hall_app
     code, _number = _deposit(kiosk, stop)
     screen = _open_pickup(app)
     for d in code[:5]:  # typing, then walking away

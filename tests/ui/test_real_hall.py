@@ -7,31 +7,14 @@ import pytest
 
 from drivers.device import DeviceState
 from drivers.sim import registry
-from kiosk.composition import build_kiosk
 from kiosk.services.availability import Journey
-from tests.ui.kivyhelp import pump, pump_until, settle, tap
+from tests.ui.kivyhelp import pump_until, settle, tap
 
 pytestmark = pytest.mark.ui
 
 
-@pytest.fixture
-def real_app(window, tmp_path):
-    from tests.ui.conftest import forget_app
-    from ui.app import KioskApp
-
-    kiosk = build_kiosk(data=tmp_path)
-    kiosk.start()
-    app = KioskApp(kiosk)
-    app._run_prepare()
-    pump(3)
-    yield app, kiosk
-    forget_app(app, window)
-    kiosk.stop()
-    registry.forget_instances()
-
-
-def test_tiles_follow_the_real_devices(real_app):
-    app, kiosk = real_app
+def test_tiles_follow_the_real_devices(hall_app):
+    app, kiosk = hall_app
     printer = kiosk.supervisor.devices["printer"]
     home = app.sm.get_screen("home")
     assert pump_until(lambda: printer.state is DeviceState.ONLINE and home.tiles[Journey.TAKE_NUMBER].available, 10)

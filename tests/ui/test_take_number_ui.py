@@ -5,32 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from drivers.device import DeviceState
 from drivers.sim import registry
-from kiosk.composition import build_kiosk
 from kiosk.services.availability import Journey
-from tests.ui.kivyhelp import pump, pump_until, screenshot, settle, tap
+from tests.ui.kivyhelp import pump_until, screenshot, settle, tap
 
 pytestmark = pytest.mark.ui
-
-
-@pytest.fixture
-def hall_app(window, tmp_path):
-    from tests.ui.conftest import forget_app
-    from ui.app import KioskApp
-
-    kiosk = build_kiosk(data=tmp_path)
-    kiosk.start()
-    app = KioskApp(kiosk)
-    app._run_prepare()
-    pump(3)
-    devices = kiosk.supervisor.devices
-    assert pump_until(lambda: devices["printer"].state is DeviceState.ONLINE
-                      and devices["idcard"].state is DeviceState.ONLINE, 15)
-    yield app, kiosk
-    forget_app(app, window)
-    kiosk.stop()
-    registry.forget_instances()
 
 
 def _choose_first_service(app):
