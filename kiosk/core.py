@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from devicecfg.schema import KioskConfig
-from drivers.device import DeviceState
+from drivers.device import DeviceKind, DeviceState
 from kiosk.bus import Envelope, EventBus
 from kiosk.services.availability import Availability, DeviceSnapshot, Journey, all_availability
 
@@ -34,20 +34,25 @@ class Kiosk:
     store: Store
     supervisor: Supervisor
 
+    def _device(self, kind: DeviceKind):
+        return next((d for d in self.supervisor.devices.values() if d.kind is kind), None)
+
+    @property
+    def has_card_reader(self) -> bool:
+        return self._device(DeviceKind.IDCARD) is not None
+
     def card_session(self):
         """A one-read session on this kiosk's ID card reader, or None when it has none."""
-        from drivers.device import DeviceKind
         from kiosk.services.card_session import CardSession
 
-        reader = next((d for d in self.supervisor.devices.values() if d.kind is DeviceKind.IDCARD), None)
+        reader = self._device(DeviceKind.IDCARD)
         return None if reader is None else CardSession(self.bus, reader)
 
     def qr_scanner(self):
         """A phone-QR scanner on this kiosk's document camera, or None when it has none."""
-        from drivers.device import DeviceKind
         from kiosk.services.qr_scan import QrScanner
 
-        camera = next((d for d in self.supervisor.devices.values() if d.kind is DeviceKind.CAMERA), None)
+        camera = self._device(DeviceKind.CAMERA)
         return None if camera is None else QrScanner(camera)
 
     def device_snapshots(self) -> list[DeviceSnapshot]:

@@ -28,8 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def _sims(kind: str):
-    sim = registry.simulator_for(kind, {})
-    return sim
+    return registry.simulator_for(kind, {})
 
 
 def create_control_app(token: str | None = None) -> FastAPI:

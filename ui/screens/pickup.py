@@ -157,7 +157,7 @@ class PickupScreen(Screen):
         self.message = self._tr("pickup.enter")
         self.big = "●" * len(self._code) if self._code else " "
         self.detail = detail
-        card = App.get_running_app().kiosk.card_session() is not None  # a reader is configured
+        card = App.get_running_app().kiosk.has_card_reader
         self.first_action, self.second_action = (self._tr("pickup.or_card") if card else ""), self._tr("back")
 
     # -- the keypad ----------------------------------------------------------------------------
