@@ -30,7 +30,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 PDF_NAME = "material.pdf"
 SEALED_MAGIC = b"KMAT1"
+_NONCE = 12
+_TAG = 16
 
 
 def material_key(secret_hex: str) -> bytes:
@@ -117,6 +119,7 @@ class Materials:
         self.store = store
         self.outbox = outbox  # with one, a saved material is queued for upload in the same transaction
         self._aead = None
+        self._key = key
         if key is not None:
             from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -199,34 +202,69 @@ class Materials:
 
     def pdf_bytes(self, material: Material) -> bytes:
         """The PDF, authenticated (a changed file is an error, not an upload)."""
+        return b"".join(self.pdf_pieces(material))
+
+    def pdf_size(self, material: Material) -> int:
+        """The plain PDF's length, from the file's (no decryption)."""
         path = self.directory_of(material) / PDF_NAME
         try:
-            data = self._open(material.id, PDF_NAME, path.read_bytes())
+            with open(path, "rb") as f:
+                sealed = f.read(len(SEALED_MAGIC)) == SEALED_MAGIC
+                size = os.fstat(f.fileno()).st_size
         except OSError as e:
             raise MaterialError(f"material {material.id}: PDF unreadable ({e.strerror or type(e).__name__})") from None
-        # a sealed file was authenticated by AES-GCM on opening; a plain one is checked here
-        if self._aead is None and hashlib.sha256(data).hexdigest() != material.sha256:
-            raise MaterialError(f"material {material.id}: PDF does not match its SHA-256")
-        return data
+        if not sealed:
+            return size
+        if size < len(SEALED_MAGIC) + _NONCE + _TAG:
+            raise MaterialError(f"material {material.id}: {PDF_NAME} is cut short")
+        return size - len(SEALED_MAGIC) - _NONCE - _TAG
+
+    def pdf_pieces(self, material: Material, start: int = 0, piece: int = 8 * 1024 * 1024) -> Iterator[bytes]:
+        """The PDF from byte ``start`` on, in pieces of ``piece`` bytes, read and decrypted as they
+        are asked for: an upload sends one piece while the next is opened, and the whole plain
+        document is never in memory at once. The last piece comes only once the whole file is
+        authenticated (its AES-GCM tag, or the SHA-256 of a plain file), so a changed file raises
+        MaterialError before its end leaves the kiosk."""
+        path = self.directory_of(material) / PDF_NAME
+        try:
+            f = open(path, "rb")
+        except OSError as e:
+            raise MaterialError(f"material {material.id}: PDF unreadable ({e.strerror or type(e).__name__})") from None
+        with f:
+            head = f.read(len(SEALED_MAGIC) + _NONCE)
+            total = os.fstat(f.fileno()).st_size
+            if head.startswith(SEALED_MAGIC):
+                opening = self._opening(material.id, PDF_NAME, f, head[len(SEALED_MAGIC):], total)
+                length = total - len(head) - _TAG
+            else:  # written without a key (development, or before a key was configured)
+                f.seek(0)
+                opening = _Checked(material)
+                length = total
+            if length == 0:
+                opening.finish()
+            done = 0
+            while done < length:
+                # what lies before ``start`` is read and opened too: the tag covers all of it
+                end = min(length, done + piece, start if done < start else length)
+                data = opening.update(f.read(end - done))
+                if end == length:
+                    opening.finish()
+                if done >= start:
+                    yield data
+                done = end
+
+    def _opening(self, material_id: str, name: str, f, nonce: bytes, total: int) -> "_Opening":
+        if self._key is None:
+            raise MaterialError(f"material {material_id}: {name} is sealed and this kiosk has no key")
+        if total < len(SEALED_MAGIC) + _NONCE + _TAG:
+            raise MaterialError(f"material {material_id}: {name} is cut short")
+        return _Opening(self._key, nonce, _read_tag(f, total), f"{material_id}/{name}".encode(), material_id, name)
 
     def _seal(self, material_id: str, name: str, data: bytes) -> bytes:
         if self._aead is None:
             return data
         nonce = os.urandom(12)
         return SEALED_MAGIC + nonce + self._aead.encrypt(nonce, data, f"{material_id}/{name}".encode())
-
-    def _open(self, material_id: str, name: str, data: bytes) -> bytes:
-        if not data.startswith(SEALED_MAGIC):
-            return data  # written without a key (development, or before a key was configured)
-        if self._aead is None:
-            raise MaterialError(f"material {material_id}: {name} is sealed and this kiosk has no key")
-        from cryptography.exceptions import InvalidTag
-
-        n = len(SEALED_MAGIC)
-        try:
-            return self._aead.decrypt(data[n:n + 12], data[n + 12:], f"{material_id}/{name}".encode())
-        except InvalidTag:
-            raise MaterialError(f"material {material_id}: {name} does not open with this kiosk's key") from None
 
     def mark_uploaded(self, material_id: str) -> None:
         self._set_state(material_id, MaterialState.UPLOADED)
@@ -290,3 +328,49 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _read_tag(f, total: int) -> bytes:
+    here = f.tell()
+    f.seek(total - _TAG)
+    tag = f.read(_TAG)
+    f.seek(here)
+    return tag
+
+
+class _Opening:
+    """AES-256-GCM decryption a piece at a time; :meth:`finish` checks the tag."""
+
+    def __init__(self, key: bytes, nonce: bytes, tag: bytes, aad: bytes, material_id: str, name: str) -> None:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+        self._what = f"material {material_id}: {name}"
+        self._decryptor = Cipher(algorithms.AES(key), modes.GCM(nonce, tag)).decryptor()
+        self._decryptor.authenticate_additional_data(aad)
+
+    def update(self, data: bytes) -> bytes:
+        return self._decryptor.update(data)
+
+    def finish(self) -> None:
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            self._decryptor.finalize()
+        except InvalidTag:
+            raise MaterialError(f"{self._what} does not open with this kiosk's key") from None
+
+
+class _Checked:
+    """A plain file, checked against the material's SHA-256 once read to the end."""
+
+    def __init__(self, material: Material) -> None:
+        self._material = material
+        self._hash = hashlib.sha256()
+
+    def update(self, data: bytes) -> bytes:
+        self._hash.update(data)
+        return data
+
+    def finish(self) -> None:
+        if self._hash.hexdigest() != self._material.sha256:
+            raise MaterialError(f"material {self._material.id}: PDF does not match its SHA-256")

@@ -138,9 +138,11 @@ def get_material(sha256: ShaParam, signer: SignedKiosk, b: State) -> UploadState
               responses={**problems(401, 404, 413, 422), **_RESYNC}, openapi_extra=_BINARY_BODY)
 async def append_material(sha256: ShaParam, offset: Annotated[int, Query(ge=0, description="bytes held before this chunk")],
                           request: Request, signer: SignedKiosk, b: State) -> UploadState:
-    """Append a chunk at `offset`, which must equal the bytes held (else 409 with the state)."""
+    """Append a chunk at `offset`, which must equal the bytes held (else 409 with the state). The
+    chunk that makes the content whole also verifies it, as `complete` does (complete=true, or 422
+    and the partial discarded)."""
     chunk = await request.body()  # the raw bytes the signature covered
-    return await run_in_threadpool(b.materials.append, sha256, offset, chunk)
+    return await run_in_threadpool(b.materials.append, sha256, offset, chunk, b.clock())
 
 
 @router.post("/materials/{sha256}/complete", operation_id="completeMaterial", response_model=UploadState,

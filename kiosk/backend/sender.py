@@ -8,7 +8,8 @@ credentials or clock) and retry slowly. Nothing is skipped: order is the contrac
 
 Upload: ``PUT /materials/{sha256}`` says how many bytes the backend already holds (after a cut
 link or a restart, the offset it acknowledged), chunks follow from there, a 409 resynchronises to
-the backend's offset, and ``complete`` has the backend verify the SHA-256 of the whole content.
+the backend's offset, and the chunk that makes the content whole has the backend verify its
+SHA-256 (``complete`` does the same when every byte was held before a restart).
 """
 
 from __future__ import annotations
@@ -163,36 +164,56 @@ class Sender:
 
     def upload(self, material) -> c.UploadState:
         """Resumable, content-addressed upload of one material's PDF; verified by the backend."""
-        data = self.materials.pdf_bytes(material)  # decrypted and checked against its SHA-256
+        size = self.materials.pdf_size(material)
         sha = material.sha256
-        start = c.MaterialStart(size=len(data), kind=material.kind.value, pages=len(material.pages),
+        start = c.MaterialStart(size=size, kind=material.kind.value, pages=len(material.pages),
                                 verification=material.verification.value, key=material.id)
         state = self.client.start_upload(sha, start)
-        # the next chunk's signature digest is computed on the other core while this one is on
-        # the wire (hashlib releases the GIL): the signing costs no time of its own
-        with ThreadPoolExecutor(1, thread_name_prefix="upload-digest") as pool:
-            def digest_at(offset: int):
-                return offset, pool.submit(lambda: hashlib.sha256(data[offset:offset + self.chunk]).hexdigest())
-
-            ahead = digest_at(state.offset)
+        with ThreadPoolExecutor(1, thread_name_prefix="upload-read") as pool:
             while not state.complete:
-                if state.offset >= len(data):
+                if state.offset >= size:  # every byte held before a restart: have them verified
                     state = self.client.complete_upload(sha)
                     if not state.complete:  # the backend discarded a bad copy: send it again
                         raise BackendUnavailable("upload complete", "backend did not verify the content")
                     break
-                offset = state.offset
-                if ahead[0] != offset:
-                    ahead = digest_at(offset)
-                digest = ahead[1].result()
-                if offset + self.chunk < len(data):
-                    ahead = digest_at(offset + self.chunk)
-                try:
-                    state = self.client.upload_chunk(sha, offset, data[offset:offset + self.chunk], digest)
-                except UploadConflict as conflict:  # the backend holds another offset: go on from there
-                    state = conflict.state
-        log.info("material uploaded", extra={"material": material.id, "bytes": len(data)})
+                before = state.offset
+                state = self._send_from(pool, material, state)
+                if not state.complete and state.offset == before:  # never spin on a backend that takes nothing
+                    raise BackendUnavailable("upload", f"backend stays at offset {before}")
+        log.info("material uploaded", extra={"material": material.id, "bytes": size})
         return state
+
+    def _send_from(self, pool: ThreadPoolExecutor, material, state: c.UploadState) -> c.UploadState:
+        """Send the PDF from the backend's offset until it is whole or the backend holds another
+        offset. The next piece is read, decrypted and hashed for its signature on the other core
+        while this one is on the wire (OpenSSL and hashlib release the GIL)."""
+        pieces = self.materials.pdf_pieces(material, state.offset, self.chunk)
+
+        def prepare() -> tuple[bytes, str] | None:
+            piece = next(pieces, None)
+            return None if piece is None else (piece, hashlib.sha256(piece).hexdigest())
+
+        offset = state.offset
+        ahead = pool.submit(prepare)
+        try:
+            while (prepared := ahead.result()) is not None:
+                ahead = pool.submit(prepare)
+                piece, digest = prepared
+                try:
+                    state = self.client.upload_chunk(material.sha256, offset, piece, digest)
+                except UploadConflict as conflict:  # the backend holds another offset: go on from there
+                    return conflict.state
+                offset += len(piece)
+                if state.complete or state.offset != offset:
+                    return state
+            return state
+        finally:
+            ahead.cancel()
+            try:  # the generator may still be running on the pool's thread: let it finish first
+                ahead.result()
+            except Exception:  # noqa: BLE001 - what it raised no longer matters: this pass is over
+                pass
+            pieces.close()
 
     def housekeeping(self) -> None:
         """Purge delivered events and uploaded materials after their retention."""

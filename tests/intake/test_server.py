@@ -12,7 +12,7 @@ import img2pdf
 import pytest
 from PIL import Image
 
-from intake.server import ServerHandle, provision
+from intake.server import ServerHandle, provision, run_in_thread
 from intake.server.business_day import BusinessDays, parse_day_start
 from intake.server.demo import DEMO_CASES, demo_recipient_hash
 from tests.intake.conftest import KIOSK_ID, OTHER_KIOSK, STAFF_TOKEN, FakeClock, signed_client
@@ -193,7 +193,9 @@ def test_upload_in_three_chunks_resyncs_on_a_wrong_offset(client, server):
     assert patch(client, address, 100_000, parts[1]).json()["offset"] == 200_000
     # completing early: the bytes held are kept, the kiosk resumes
     assert problem(client.post(f"/api/v1/materials/{address}/complete"), 409)["title"] == "upload incomplete"
-    assert patch(client, address, 200_000, parts[2]).json()["offset"] == 256_000
+    # the chunk that makes the content whole verifies and completes it; `complete` agrees after
+    last = patch(client, address, 200_000, parts[2])
+    assert last.json() == {"sha256": address, "size": 256000, "offset": 256000, "complete": True}
     done = client.post(f"/api/v1/materials/{address}/complete")
     assert done.json() == {"sha256": address, "size": 256000, "offset": 256000, "complete": True}
     stored = server.data_dir / "materials" / address
@@ -213,19 +215,47 @@ def test_bytes_beyond_the_declared_size_are_422(client):
     assert client.get(f"/api/v1/materials/{address}").json()["offset"] == 6
 
 
-def test_complete_verifies_the_sha256_and_discards_a_corrupt_upload(client):
+def test_the_last_chunk_verifies_the_sha256_and_a_corrupt_upload_is_discarded(client):
     content = b"the real content " * 100
     corrupt = bytearray(content)
     corrupt[500] ^= 0xFF
     address = sha256(content)
     start(client, content)
-    patch(client, address, 0, bytes(corrupt))
-    refused = problem(client.post(f"/api/v1/materials/{address}/complete"), 422)
+    assert patch(client, address, 0, bytes(corrupt[:1000])).json()["complete"] is False
+    refused = problem(patch(client, address, 1000, bytes(corrupt[1000:])), 422)
     assert "discarded" in refused["detail"]
     assert client.get(f"/api/v1/materials/{address}").json() == {
         "sha256": address, "size": len(content), "offset": 0, "complete": False}
-    assert patch(client, address, 0, content).status_code == 200  # again from 0
+    assert patch(client, address, 0, content).json()["complete"] is True  # again from 0
     assert client.post(f"/api/v1/materials/{address}/complete").json()["complete"] is True
+
+
+@pytest.mark.parametrize("tail", [b"0123456789", b"X" * 10], ids=["intact", "torn"])
+def test_complete_after_a_restart_hashes_the_file(tmp_path, tail):
+    # every byte on the server's disk, but it stopped before verifying them (the last PATCH's
+    # write landed, its reply never left): no running hash survives a restart, so `complete`
+    # hashes the file, keeps it if it matches and discards a torn one
+    content = b"held before the restart " * 200 + b"0123456789"
+    address = sha256(content)
+    first = run_in_thread(tmp_path / "intake")
+    secret = provision(first.data_dir, KIOSK_ID)
+    with signed_client(first, KIOSK_ID, secret) as client:
+        start(client, content)
+        assert patch(client, address, 0, content[:-10]).status_code == 200
+    first.stop()
+    with open(first.data_dir / "materials" / f"{address}.partial", "ab") as f:
+        f.write(tail)  # the last chunk as the write left it
+    second = run_in_thread(first.data_dir)
+    try:
+        with signed_client(second, KIOSK_ID, secret) as client:
+            if tail == content[-10:]:
+                assert client.post(f"/api/v1/materials/{address}/complete").json()["complete"] is True
+                assert (second.data_dir / "materials" / address).read_bytes() == content
+            else:
+                assert "discarded" in problem(client.post(f"/api/v1/materials/{address}/complete"), 422)["detail"]
+                assert client.get(f"/api/v1/materials/{address}").json()["offset"] == 0
+    finally:
+        second.stop()
 
 
 def test_content_already_held_is_complete_at_once(client, server):

@@ -13,6 +13,8 @@ import stat
 import cv2
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from drivers.camera.cleanup import whiten
@@ -181,6 +183,103 @@ def test_pdf_bytes_refuses_a_changed_or_missing_pdf(materials, a4_page):
     path.unlink()
     with pytest.raises(MaterialError, match="unreadable"):
         materials.pdf_bytes(m)
+
+
+def test_a_changed_plain_pdf_is_refused_before_its_last_piece(materials, a4_page):
+    m = materials.save(MaterialKind.FORM, [a4_page])
+    path = materials.directory_of(m) / PDF_NAME
+    data = bytearray(path.read_bytes())
+    data[10] ^= 0x01
+    path.write_bytes(bytes(data))
+    sent = []
+    with pytest.raises(MaterialError, match="SHA-256"):
+        for piece in materials.pdf_pieces(m, 0, 4096):
+            sent.append(piece)
+    assert sum(map(len, sent)) < len(data)  # the end never left the kiosk
+
+
+# -- sealed at rest: AES-256-GCM with the kiosk's key until delivered --------------------------
+KEY = bytes(range(32))
+
+
+@pytest.fixture
+def sealed(store, tmp_path) -> Materials:
+    return Materials(store, tmp_path, key=KEY)
+
+
+def test_sealed_files_hold_no_plain_image_or_pdf(sealed, a4_page):
+    m = sealed.save(MaterialKind.FORM, [a4_page])
+    plain = Materials(sealed.store, sealed.root.parent)  # the same files read without the key
+    files = sorted(p for p in sealed.directory_of(m).iterdir())
+    assert files and all(f.read_bytes().startswith(b"KMAT1") for f in files)
+    for f in files:
+        body = f.read_bytes()
+        assert b"%PDF" not in body and b"\xff\xd8\xff" not in body and b"JFIF" not in body
+    pdf = sealed.pdf_bytes(m)
+    assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == m.sha256
+    assert sealed.pdf_size(m) == len(pdf)
+    with pytest.raises(MaterialError, match="sealed and this kiosk has no key"):
+        plain.pdf_bytes(m)
+    with pytest.raises(MaterialError, match="does not open"):
+        Materials(sealed.store, sealed.root.parent, key=bytes(32)).pdf_bytes(m)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.integers(0, 70_000), piece=st.integers(1, 70_000))
+def test_pieces_from_any_offset_are_the_pdfs_bytes(sealed_form, start, piece):
+    materials, m, pdf = sealed_form
+    pieces = list(materials.pdf_pieces(m, start, piece))
+    assert b"".join(pieces) == pdf[start:]
+    assert all(len(p) == piece for p in pieces[:-1]) and all(0 < len(p) <= piece for p in pieces)
+
+
+@pytest.fixture(scope="module")
+def sealed_form(tmp_path_factory, a4_page):
+    root = tmp_path_factory.mktemp("sealed")
+    materials = Materials(Store(root / "kiosk.sqlite3"), root, key=KEY)
+    m = materials.save(MaterialKind.FORM, [a4_page])
+    return materials, m, materials.pdf_bytes(m)
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "cut short", "moved from another material"])
+def test_a_damaged_sealed_pdf_is_refused_before_its_last_piece(sealed, a4_page, card_page, damage):
+    m = sealed.save(MaterialKind.FORM, [a4_page])
+    path = sealed.directory_of(m) / PDF_NAME
+    data = path.read_bytes()
+    if damage == "flip a byte":
+        path.write_bytes(data[:100] + bytes([data[100] ^ 1]) + data[101:])
+    elif damage == "cut short":
+        path.write_bytes(data[:-1000])
+    else:  # the associated data names the material: a file moved from another does not open
+        other = sealed.save(MaterialKind.FORM, [card_page])
+        path.write_bytes((sealed.directory_of(other) / PDF_NAME).read_bytes())
+    sent = []
+    with pytest.raises(MaterialError, match="does not open") as err:
+        for piece in sealed.pdf_pieces(m, 0, 4096):
+            sent.append(piece)
+    assert sum(map(len, sent)) < sealed.pdf_size(m)
+    assert m.id in str(err.value)
+    path.write_bytes(data[:20])
+    with pytest.raises(MaterialError, match="cut short"):
+        sealed.pdf_bytes(m)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(st.binary(max_size=200), st.binary(max_size=200).map(lambda b: b"KMAT1" + b)),
+       start=st.integers(0, 300), piece=st.integers(1, 64))
+def test_fuzz_any_file_opens_or_raises_material_error(sealed_form, body, start, piece):
+    materials, m, _ = sealed_form
+    path = materials.directory_of(m) / PDF_NAME
+    kept = path.read_bytes()
+    try:
+        path.write_bytes(body)
+        with pytest.raises(MaterialError):
+            list(materials.pdf_pieces(m, start, piece))
+        if body.startswith(b"KMAT1") and len(body) < 33:  # magic, nonce and tag
+            with pytest.raises(MaterialError):
+                materials.pdf_size(m)
+    finally:
+        path.write_bytes(kept)
 
 
 # -- the life cycle ----------------------------------------------------------------------------

@@ -143,3 +143,31 @@ def test_client_errors_are_typed(tmp_path, server, secret):
             wrong.store.close()
     finally:
         k.store.close()
+
+
+def test_a_material_damaged_at_rest_is_reported_lost_and_its_end_never_leaves(tmp_path, server, secret):
+    server.start()
+    alarms = []
+    k = make_kiosk(tmp_path / "k", server.url, secret, chunk=256 * 1024, on_alarm=lambda n, d: alarms.append((n, d)))
+    try:
+        material = save_material(k, 3, height=1400, width=1000)
+        after = k.outbox.record_now("test.after", EventClass.BUSINESS, {"n": 1}).key
+        path = k.materials.directory_of(material) / "material.pdf"
+        sealed = bytearray(path.read_bytes())
+        sealed[-100] ^= 0x01  # one bit in the last piece's ciphertext
+        path.write_bytes(bytes(sealed))
+        k.sender.start()
+        assert wait_for(lambda: k.outbox.stats().pending == 0, 30), k.sender.last_error
+        assert alarms == [("material.lost", {"material": material.id})]
+        # the window hears of it (content_lost) and what followed is not held up
+        events = [(t, json.loads(p)) for t, p in server.query(
+            "SELECT type, payload FROM events WHERE kiosk_id = ? ORDER BY id", (KIOSK,))]
+        assert events[0][0] == "material.submitted" and events[0][1]["content_lost"] is True
+        assert server.query("SELECT key FROM events WHERE type = 'test.after'") == [(after,)]
+        # pieces before the damaged one went out; the last, and so the whole, never did
+        assert server.query("SELECT complete FROM materials WHERE sha256 = ?", (material.sha256,)) == [(0,)]
+        held = (server.data / "materials" / f"{material.sha256}.partial").stat().st_size
+        assert 0 < held < k.materials.pdf_size(material)
+    finally:
+        k.sender.stop()
+        k.store.close()
