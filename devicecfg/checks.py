@@ -23,6 +23,7 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
         *_unique(data, "cabinets", "id", "cabinet id"),
         *_unique(data, "service_groups", "id", "service group id"),
         *_unique_service_codes(data),
+        *_unique_staff_ids(data),
         *_device_models(data),
         *_device_ports(data),
         *_locker_boards(data),
@@ -64,6 +65,12 @@ def _unique_service_codes(data: dict[str, Any]) -> Iterator[Finding]:
                 )
             else:
                 first[code] = (g, s)
+
+
+def _unique_staff_ids(data: dict[str, Any]) -> Iterator[Finding]:
+    staff = data.get("staff") if isinstance(data, dict) else None
+    for path, message in _unique(staff if isinstance(staff, dict) else {}, "accounts", "id", "staff id"):
+        yield ("staff", *path), message.replace("accounts[", "staff.accounts[")
 
 
 def _kind(device: dict[str, Any]) -> DeviceKind | None:

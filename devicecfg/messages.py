@@ -13,12 +13,13 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from devicecfg.lines import KeyPath
-from devicecfg.schema import HTTP_URL_PATTERN, IDENT_PATTERN, PREFIX_PATTERN, KioskConfig
+from devicecfg.schema import HTTP_URL_PATTERN, IDENT_PATTERN, PREFIX_PATTERN, SECRET_HASH_PATTERN, KioskConfig
 
 _PATTERN_WORDS = {
     IDENT_PATTERN: "an identifier of 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit",
     PREFIX_PATTERN: "one or two capital letters A–Z (the ticket number prefix)",
     HTTP_URL_PATTERN: "a URL starting with http:// or https://",
+    SECRET_HASH_PATTERN: "a hash made by `kiosk staff-pin` (scrypt$<32 hex salt>$<64 hex hash>), never the PIN itself",
 }
 _URL = re.compile(r"\s*(For further information visit )?https?://\S+")
 
@@ -36,6 +37,8 @@ def explain(error: ErrorDetails, data: dict[str, Any]) -> tuple[KeyPath, str]:
         case "string_pattern_mismatch":
             pattern = str((error.get("ctx") or {}).get("pattern", ""))
             expected = _PATTERN_WORDS.get(pattern, f"text matching {pattern}")
+            if pattern == SECRET_HASH_PATTERN:  # it may be a PIN typed in clear: never echo it
+                return path, f"expected {expected}"
             return path, f"expected {expected}, got {toml_repr(value)}"
         case "value_error" | "assertion_error":
             return path, re.sub(r"^(Value|Assertion) error, ", "", msg)

@@ -31,6 +31,9 @@ def _valid_port(url: str) -> str:
 IDENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 PREFIX_PATTERN = r"^[A-Z]{1,2}$"
 HTTP_URL_PATTERN = r"^https?://"
+# A staff PIN or staff-card number, kept only as `kiosk staff-pin` writes it: scrypt with a
+# per-entry salt (kiosk/services/staff_auth.py). Never the PIN or ID number itself.
+SECRET_HASH_PATTERN = r"^scrypt\$[0-9a-f]{32}\$[0-9a-f]{64}$"
 
 # Context key for model_validate: the caller (devicecfg.loader) runs the whole-config checks
 # itself, so that each problem is reported with its own key path and line.
@@ -146,12 +149,37 @@ class Cabinet(Strict):
     boards: list[LockerBoard] = Field(min_length=1)
 
 
+SecretHash = Annotated[str, Field(pattern=SECRET_HASH_PATTERN)]
+
+
+class StaffAccount(Strict):
+    """A 投递员 who may deposit into and recover from the lockers at this kiosk."""
+
+    id: Ident  # what the ledger, the audit trail and the backend events name
+    name: str = Field(min_length=1)  # shown on the staff menu ("您好，王老师")
+    pin_hash: SecretHash
+    card_hash: SecretHash | None = None  # the staff member's ID card, hashed the same way
+
+
+class StaffSection(Strict):
+    # A staff session ends by itself this long after entry (besides 退出 and the idle reset).
+    session_s: float = Field(default=300, gt=0, le=3600)
+    # Wrong PINs: this many within the window lock the staff entry for lockout_s.
+    max_pin_failures: int = Field(default=5, ge=1, le=50)
+    failure_window_s: float = Field(default=300, gt=0)
+    lockout_s: float = Field(default=300, gt=0)
+    # A deposit older than this is listed for recovery (its code stays valid until then).
+    overdue_days: float = Field(default=5, ge=0)
+    accounts: list[StaffAccount] = []
+
+
 class KioskConfig(Strict):
     kiosk: KioskSection
     backend: BackendSection
     service_groups: list[ServiceGroup] = Field(min_length=1)
     devices: list[DeviceConfig] = []
     cabinets: list[Cabinet] = []
+    staff: StaffSection = StaffSection()
 
     @model_validator(mode="after")
     def _unique_ids(self, info: ValidationInfo) -> KioskConfig:

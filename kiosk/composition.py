@@ -32,6 +32,7 @@ from kiosk.core import Kiosk
 from kiosk.keys import ID_HASH, derived_key
 from kiosk.materials import material_key
 from kiosk.services.check_in import CheckIn
+from kiosk.services.staff import StaffDesk
 from kiosk.services.take_number import TakeNumber
 from kiosk.paths import data_dir
 from kiosk.store import Store
@@ -217,8 +218,10 @@ def build_kiosk(
                              elder_age=config.kiosk.elder_age, id_key=derived_key(secret, ID_HASH))
     names = {s.code: s.name for g in config.service_groups for s in g.services}
     check_in = CheckIn(backend.client, take_number, names, config.kiosk.check_in_early_min, config.kiosk.check_in_late_min)
+    staff = StaffDesk(config.staff, store, lockers, outbox=outbox, client=backend.client, printer=printer,
+                      hall_name=config.kiosk.hall_name)
     return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor, lockers=lockers,
-                 materials=materials, backend=backend, take_number=take_number, check_in=check_in)
+                 materials=materials, backend=backend, take_number=take_number, check_in=check_in, staff=staff)
 
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from kiosk.lockers import Lockers
     from kiosk.materials import Materials
     from kiosk.services.check_in import CheckIn
+    from kiosk.services.staff import StaffDesk
     from kiosk.services.take_number import TakeNumber
     from kiosk.store import Store
     from kiosk.supervisor import Supervisor
@@ -66,6 +67,7 @@ class Kiosk:
     backend: BackendLink | None = None  # outbox sender, ticket desk, heartbeat (kiosk/backend)
     take_number: TakeNumber | None = None  # 取号 (kiosk/services/take_number.py)
     check_in: CheckIn | None = None  # 预约签到 (kiosk/services/check_in.py)
+    staff: StaffDesk | None = None  # staff deposit and recovery (kiosk/services/staff.py)
     # Locker housekeeping runs off the device threads: one worker, in order.
     _locker_work: ThreadPoolExecutor | None = field(default=None, repr=False)
     _reconciled: set[str] = field(default_factory=set, repr=False)

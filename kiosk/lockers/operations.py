@@ -192,7 +192,10 @@ class Lockers:
         return Door.CLOSED
 
     # -- deposit ----------------------------------------------------------------------------------
-    def deposit(self, staff_id: str, case_number: str, size: Size | str, recipient_id: str | None = None) -> DepositResult:
+    def deposit(self, staff_id: str, case_number: str, size: Size | str, recipient_id: str | None = None,
+                on_open: DoorOpened | None = None) -> DepositResult:
+        """``on_open(cabinet, number)`` is called once the door is seen open, before the wait for
+        it to close: the staff screen shows which door to fill."""
         personal = [v for v in (case_number, recipient_id) if v]
         with self._lock, SENSITIVE.holding(*personal):
             c = self._choose(Size(size))
@@ -214,6 +217,8 @@ class Lockers:
                 status = self._fail_open(op, OpKind.DEPOSIT, c, how,
                                          lambda db: self.ledger.set_deposit(db, dep, DepositState.CANCELLED, self.clock.time()))
                 return DepositResult(status, **base, message="the compartment did not open: deposit again, another one will be chosen")
+            if on_open is not None:
+                on_open(c.cabinet, c.number)
 
             if self._await_close(c) is not Door.CLOSED:
                 _, item = self.read(c, refresh=False)
@@ -336,12 +341,12 @@ class Lockers:
             where, params = where + " AND staff_id = ?", (*params, staff_id)
         return self.ledger.deposit_infos(where, params)
 
-    def recover(self, staff_id: str, deposit_id: int) -> ReleaseResult:
+    def recover(self, staff_id: str, deposit_id: int, on_open: DoorOpened | None = None) -> ReleaseResult:
         with self._lock:
             d = self.ledger.deposit(deposit_id)
             if d is None or d.state is not DepositState.ACTIVE:
                 return ReleaseResult(Status.NOT_FOUND, deposit_id=deposit_id, message="no active deposit with this id")
-            return self._release(d, OpKind.RECOVERY, staff_id, "staff")
+            return self._release(d, OpKind.RECOVERY, staff_id, "staff", on_open)
 
     def _release(self, d: DepositRow, kind: OpKind, actor: str, method: str,
                  on_open: DoorOpened | None = None) -> ReleaseResult:
