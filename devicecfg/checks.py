@@ -22,6 +22,7 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
         *_unique(data, "devices", "id", "device id"),
         *_unique(data, "cabinets", "id", "cabinet id"),
         *_unique(data, "service_groups", "id", "service group id"),
+        *_unique(data, "matters", "code", "matter code"),
         *_unique_service_codes(data),
         *_unique_staff_ids(data),
         *_device_models(data),

@@ -98,6 +98,32 @@ class ServiceGroup(Strict):
     services: list[Service] = Field(min_length=1)
 
 
+class MaterialType(enum.StrEnum):
+    """What a required material is (the kiosk's kiosk.materials.MaterialKind has the same values)."""
+
+    ID_CARD_COPY = "id_card_copy"  # 身份证复印件: front and back captured, one A4 page
+    FORM = "form"
+    CERTIFICATE = "certificate"
+    OTHER = "other"
+
+
+class RequiredMaterial(Strict):
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    kind: MaterialType = Field(default=MaterialType.OTHER, strict=False)
+    required: bool = True  # optional ones may be skipped (所需材料 "如有")
+    max_pages: int = Field(default=20, ge=1, le=50)
+
+
+class Matter(Strict):
+    """A matter (事项) that can be applied for at the kiosk: 自助申报 captures its materials."""
+
+    code: Ident
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    materials: list[RequiredMaterial] = Field(min_length=1)
+
+
 class SerialConfig(Strict):
     # None: the model profile's rate (an ID card reader then probes its usual rates)
     baudrate: Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] | None = None
@@ -180,11 +206,15 @@ class KioskConfig(Strict):
     devices: list[DeviceConfig] = []
     cabinets: list[Cabinet] = []
     staff: StaffSection = StaffSection()
+    matters: list[Matter] = []  # 自助申报's catalogue; none: the journey is not offered
 
     @model_validator(mode="after")
     def _unique_ids(self, info: ValidationInfo) -> KioskConfig:
         if info.context and info.context.get(SKIP_CROSS_CHECKS):
             return self
+        codes = [m.code for m in self.matters]
+        if len(codes) != len(set(codes)):
+            raise ValueError(f"matter code {next(c for c in codes if codes.count(c) > 1)!r} is used twice")
         seen: set[str] = set()
         for d in self.devices:
             if d.id in seen:

@@ -33,6 +33,7 @@ from kiosk.keys import ID_HASH, derived_key
 from kiosk.materials import material_key
 from kiosk.services.check_in import CheckIn
 from kiosk.services.staff import StaffDesk
+from kiosk.services.submission import Submissions
 from kiosk.services.take_number import TakeNumber
 from kiosk.paths import data_dir
 from kiosk.store import Store
@@ -220,8 +221,12 @@ def build_kiosk(
     check_in = CheckIn(backend.client, take_number, names, config.kiosk.check_in_early_min, config.kiosk.check_in_late_min)
     staff = StaffDesk(config.staff, store, lockers, outbox=outbox, client=backend.client, printer=printer,
                       hall_name=config.kiosk.hall_name)
+    submissions = Submissions(store, materials, outbox, printer, hall_name=config.kiosk.hall_name,
+                              kiosk_code=backend.tickets.policy.offline_code, day_starts_at=config.kiosk.day_starts_at,
+                              id_key=derived_key(secret, ID_HASH))
     return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor, lockers=lockers,
-                 materials=materials, backend=backend, take_number=take_number, check_in=check_in, staff=staff)
+                 materials=materials, backend=backend, take_number=take_number, check_in=check_in, staff=staff,
+                 submissions=submissions)
 
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from kiosk.materials import Materials
     from kiosk.services.check_in import CheckIn
     from kiosk.services.staff import StaffDesk
+    from kiosk.services.submission import Submissions
     from kiosk.services.take_number import TakeNumber
     from kiosk.store import Store
     from kiosk.supervisor import Supervisor
@@ -56,6 +57,13 @@ class Kiosk:
         camera = self._device(DeviceKind.CAMERA)
         return None if camera is None else QrScanner(camera)
 
+    def capture_session(self):
+        """A material-capture session on this kiosk's document camera, or None when it has none."""
+        from kiosk.services.capture import CaptureSession
+
+        camera = self._device(DeviceKind.CAMERA)
+        return None if camera is None else CaptureSession(camera)
+
     def device_snapshots(self) -> list[DeviceSnapshot]:
         return self.supervisor.snapshot()
 
@@ -68,6 +76,7 @@ class Kiosk:
     take_number: TakeNumber | None = None  # 取号 (kiosk/services/take_number.py)
     check_in: CheckIn | None = None  # 预约签到 (kiosk/services/check_in.py)
     staff: StaffDesk | None = None  # staff deposit and recovery (kiosk/services/staff.py)
+    submissions: Submissions | None = None  # 自助申报 (kiosk/services/submission.py)
     # Locker housekeeping runs off the device threads: one worker, in order.
     _locker_work: ThreadPoolExecutor | None = field(default=None, repr=False)
     _reconciled: set[str] = field(default_factory=set, repr=False)

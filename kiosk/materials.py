@@ -28,9 +28,10 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,6 +136,35 @@ class Materials:
     # -- saving -----------------------------------------------------------------------------
     def save(self, kind: MaterialKind, pages: Sequence[PageImage]) -> Material:
         """Encode, write and record one material. Raises MaterialError; leaves nothing behind on failure."""
+        return self.save_many([(kind, pages)])[0]
+
+    def save_many(self, items: Sequence[tuple[MaterialKind, Sequence[PageImage]]],
+                  also: Callable[[sqlite3.Connection, list[Material]], None] | None = None) -> list[Material]:
+        """Write every material's files, then record them all, with ``also``'s rows (a submission
+        that names them), in one transaction: kept whole or not at all. Raises MaterialError."""
+        written: list[tuple[Material, int]] = []
+        try:
+            for kind, pages in items:
+                written.append(self._write(kind, pages))
+            materials = [m for m, _ in written]
+            try:
+                with self.store.transaction() as db:
+                    for material, size in written:
+                        self._insert(db, material, size)
+                    if also is not None:
+                        also(db, materials)
+            except Exception as e:
+                raise MaterialError(f"material {written[0][0].id}: cannot record it ({type(e).__name__})") from None
+        except MaterialError:
+            for material, _ in written:
+                shutil.rmtree(self.root / material.id, ignore_errors=True)
+            raise
+        for m in materials:
+            log.info("material saved", extra={"material": m.id, "kind": m.kind.value, "pages": len(m.pages)})
+        return materials
+
+    def _write(self, kind: MaterialKind, pages: Sequence[PageImage]) -> tuple[Material, int]:
+        """The material's files, sealed, fsynced and renamed into place; its PDF's length."""
         if not pages:
             raise MaterialError("a material needs at least one page")
         material_id = uuid.uuid4().hex
@@ -152,35 +182,29 @@ class Materials:
             pdf = make_pdf(jpegs, [p.dpi for p in pages])
             _write_private(partial / PDF_NAME, self._seal(material_id, PDF_NAME, pdf))
             _fsync_dir(partial)
-            final = self.root / material_id
-            partial.rename(final)
+            partial.rename(self.root / material_id)
             _fsync_dir(self.root)
         except Exception as e:  # OSError, or a page that does not encode (cv2.error, ValueError)
             shutil.rmtree(partial, ignore_errors=True)
             reason = (isinstance(e, OSError) and e.strerror) or type(e).__name__
             raise MaterialError(f"material {material_id}: cannot write files ({reason})") from None
-        now = time.time()
         material = Material(material_id, kind, Verification.SELF_SERVICE_UNVERIFIED, MaterialState.KEPT,
-                            hashlib.sha256(pdf).hexdigest(), tuple(records), now)
-        try:
-            with self.store.transaction() as db:
-                db.execute(
-                    "INSERT INTO materials (id, kind, verification, state, sha256, pages, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (material.id, kind.value, material.verification.value, material.state.value, material.sha256,
-                     json.dumps([p.__dict__ for p in records]), now, now),
-                )
-                if self.outbox is not None:
-                    self.outbox.record(db, "material.submitted", EventClass.BUSINESS,
-                                       {"material": material.id, "sha256": material.sha256, "kind": kind.value,
-                                        "pages": len(records), "size": len(pdf),
-                                        "verification": material.verification.value},
-                                       material_id=material.id, material_bytes=len(pdf))
-        except Exception as e:
-            shutil.rmtree(final, ignore_errors=True)
-            raise MaterialError(f"material {material_id}: cannot record it ({type(e).__name__})") from None
-        log.info("material saved", extra={"material": material.id, "kind": kind.value, "pages": len(records)})
-        return material
+                            hashlib.sha256(pdf).hexdigest(), tuple(records), time.time())
+        return material, len(pdf)
+
+    def _insert(self, db: sqlite3.Connection, material: Material, pdf_size: int) -> None:
+        db.execute(
+            "INSERT INTO materials (id, kind, verification, state, sha256, pages, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (material.id, material.kind.value, material.verification.value, material.state.value, material.sha256,
+             json.dumps([p.__dict__ for p in material.pages]), material.created_at, material.created_at),
+        )
+        if self.outbox is not None:
+            self.outbox.record(db, "material.submitted", EventClass.BUSINESS,
+                               {"material": material.id, "sha256": material.sha256, "kind": material.kind.value,
+                                "pages": len(material.pages), "size": pdf_size,
+                                "verification": material.verification.value},
+                               material_id=material.id, material_bytes=pdf_size)
 
     def save_id_card_copy(self, front: PageImage, back: PageImage) -> Material:
         """身份证复印件: both sides at true size on one A4 page at 200 dpi."""

@@ -142,4 +142,16 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE tickets ADD COLUMN printed INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX tickets_person ON tickets (business_day, service_code, id_hash);
     """,
+    # 6: 自助申报 submissions: the kiosk's reference number, the matter, the applicant as a keyed
+    # hash, the materials it names (ids, names, page counts), and whether the receipt printed.
+    """
+    CREATE TABLE submissions (
+        reference  TEXT PRIMARY KEY,
+        matter     TEXT NOT NULL,
+        id_hash    TEXT NOT NULL,
+        materials  TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        printed    INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 )

@@ -30,6 +30,8 @@ from ui.screens.home import HomeScreen
 from ui.screens.checkin import CheckInScreen
 from ui.screens.pickup import PickupScreen
 from ui.screens.services import ServicesScreen
+from ui.screens.staff import StaffScreen
+from ui.screens.submit import SubmitScreen
 from ui.screens.ticket import TicketScreen
 from ui.widgets.notice import NoticeView
 
@@ -94,6 +96,8 @@ class KioskApp(App):
         self.sm.add_widget(TicketScreen(name="ticket"))
         self.sm.add_widget(PickupScreen(name="pickup"))
         self.sm.add_widget(CheckInScreen(name="checkin"))
+        self.sm.add_widget(StaffScreen(name="staff"))
+        self.sm.add_widget(SubmitScreen(name="submit"))
         return self.sm
 
     def _on_service(self, _screen, code: str) -> None:

@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from drivers.device import DeviceState
-from drivers.sim import registry
-from kiosk.composition import build_kiosk
 from kiosk.services.check_in import Booking, CheckIn
 from kiosk.services.take_number import TakeStatus
-from tests.support import wait_for
-
-
-@pytest.fixture
-def hall(tmp_path):
-    kiosk = build_kiosk(data=tmp_path)
-    kiosk.start()
-    assert wait_for(lambda: kiosk.supervisor.devices["printer"].state is DeviceState.ONLINE, 15)
-    yield kiosk
-    kiosk.stop()
-    registry.forget_instances()
 
 
 def _at(kiosk, offset_s: float, code: str = "YY0001") -> CheckIn:

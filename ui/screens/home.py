@@ -14,6 +14,7 @@ import ui.widgets.bars  # noqa: F401  (kv rules for HeaderBar, FooterBar)
 from kiosk.services.availability import Availability, Journey
 from ui.i18n import STRINGS, sentence, tr
 from ui.widgets.tile import JourneyTile
+from ui.screens.staff import StaffEntryButton
 
 KV_NAME = "ui/screens/home.kv"
 KV = """
@@ -44,7 +45,8 @@ KV = """
 # Home tiles, in screen order; Journey values double as i18n keys.
 TILE_ORDER = (Journey.TAKE_NUMBER, Journey.CHECK_IN, Journey.SELF_SUBMIT, Journey.PICKUP)
 # Journeys that have a screen in this version; the others say so when tapped.
-SCREENS = {Journey.TAKE_NUMBER: "services", Journey.PICKUP: "pickup", Journey.CHECK_IN: "checkin"}
+SCREENS = {Journey.TAKE_NUMBER: "services", Journey.PICKUP: "pickup", Journey.CHECK_IN: "checkin",
+           Journey.SELF_SUBMIT: "submit"}
 
 
 class HomeScreen(Screen):
@@ -63,6 +65,12 @@ class HomeScreen(Screen):
             tile.bind(on_release=self._on_tile)
             self.tiles[journey] = tile
             self.ids.grid.add_widget(tile)
+        # 工作人员: staff deposit and recovery, on the header, apart from the citizen tiles
+        staff = StaffEntryButton(text=app.tr("staff", app.lang))
+        app.bind(lang=lambda _app, lang: setattr(staff, "text", app.tr("staff", lang)))
+        staff.bind(on_release=lambda _button: app.go("staff"))
+        self.ids.header.add_widget(staff, index=1)
+        self.staff_button = staff
         self.bind(size=self._layout)
         app.bind(elder=self._layout)
         self._layout()
