@@ -62,6 +62,9 @@ class KioskSection(Strict):
     check_in_late_min: int = Field(default=15, ge=0, le=240)
     check_in_code_prefix: Annotated[str, Field(pattern=r"^[A-Z]{0,4}$")] = ""  # typed digits get it in front
     offline_ticket_code: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,3}$")] | None = None
+    # 语音提示: each step's words spoken (espeak-ng, Mandarin; English in English mode)
+    voice_prompts: bool = True
+    voice_volume: int = Field(default=100, ge=0, le=200)
 
 
 class BackendSection(Strict):

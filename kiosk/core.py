@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kiosk.services.check_in import CheckIn
     from kiosk.services.staff import StaffDesk
     from kiosk.services.submission import Submissions
+    from kiosk.services.voice import Voice
     from kiosk.services.take_number import TakeNumber
     from kiosk.store import Store
     from kiosk.supervisor import Supervisor
@@ -77,6 +78,7 @@ class Kiosk:
     check_in: CheckIn | None = None  # 预约签到 (kiosk/services/check_in.py)
     staff: StaffDesk | None = None  # staff deposit and recovery (kiosk/services/staff.py)
     submissions: Submissions | None = None  # 自助申报 (kiosk/services/submission.py)
+    voice: Voice | None = None  # 语音提示 (kiosk/services/voice.py)
     # Locker housekeeping runs off the device threads: one worker, in order.
     _locker_work: ThreadPoolExecutor | None = field(default=None, repr=False)
     _reconciled: set[str] = field(default_factory=set, repr=False)

@@ -98,6 +98,10 @@ class KioskApp(App):
         self.sm.add_widget(CheckInScreen(name="checkin"))
         self.sm.add_widget(StaffScreen(name="staff"))
         self.sm.add_widget(SubmitScreen(name="submit"))
+        for screen in self.sm.screens:  # 语音提示: a journey screen's step is spoken as it shows
+            if "message" in screen.properties():
+                screen.bind(message=self._speak)
+        self.sm.bind(current=lambda _sm, name: self._speak(self.sm.get_screen(name)))
         return self.sm
 
     def _on_service(self, _screen, code: str) -> None:
@@ -105,6 +109,14 @@ class KioskApp(App):
         service = next(s for g in self.kiosk.config.service_groups for s in g.services if s.code == code)
         self.sm.get_screen("ticket").start(code, self.pick(service.name, service.name_en, self.lang))
         self.go("ticket")
+
+    def _speak(self, screen, *_args) -> None:
+        voice = self.kiosk.voice
+        if voice is None or self.sm is None or screen.name != self.sm.current:
+            return
+        message = getattr(screen, "message", "")
+        if message.strip():
+            voice.say(message, self.lang, slow=self.elder)
 
     def on_start(self) -> None:
         from kivy.core.window import Window
@@ -214,10 +226,16 @@ class KioskApp(App):
     def reset_session(self) -> None:
         """Back to a clean home screen: no dialog, Chinese, normal text."""
         log.info("idle: back to the home screen")
+        if self.kiosk.voice is not None:
+            self.kiosk.voice.stop()
         self._idle_unwarn()
         self.close_notice()
-        if self.sm is not None and self.sm.current != HOME:
-            self.sm.current = HOME
+        if self.sm is not None:
+            for screen in self.sm.screens:  # now, not when the switch completes on a later frame
+                if hasattr(screen, "clear"):
+                    screen.clear()
+            if self.sm.current != HOME:
+                self.sm.current = HOME
         self.lang = i18n.DEFAULT_LANG
         self.elder = False
 

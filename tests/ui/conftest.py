@@ -49,9 +49,11 @@ def hall_app(window, tmp_path):
     from drivers.device import DeviceState
     from drivers.sim import registry
     from kiosk.composition import build_kiosk
+    from kiosk.services.voice import Voice
     from ui.app import KioskApp
 
     kiosk = build_kiosk(data=tmp_path)
+    kiosk.voice = Voice(enabled=False)  # prompts recorded (voice.last), not spoken by every test
     kiosk.start()
     app = KioskApp(kiosk)
     app._run_prepare()

@@ -57,6 +57,7 @@ def test_pickup_by_code_opens_the_right_door_once(hall_app, stop):
     settle(app)
     screenshot("pickup_open")
     assert screen.big == str(number) and str(number) in screen.message
+    assert kiosk.voice.last == f"{number} 号柜门已打开"  # announced as well as shown
     sim = registry.simulator_for("locker", {})
     board, lock = (0, number) if number <= 16 else (1, number - 16)
     assert sim.door(board, lock) is Door.OPEN
@@ -66,7 +67,7 @@ def test_pickup_by_code_opens_the_right_door_once(hall_app, stop):
     assert pump_until(lambda: screen.stage == "result", 15)
     settle(app)
     screenshot("pickup_done")
-    assert "取件完成" in screen.message
+    assert "取件完成" in screen.message and kiosk.voice.last == screen.message
     tap(screen.ids.first)  # 完成
     assert pump_until(lambda: app.sm.current == "home", 3)
     assert screen.big == "" and screen._code == ""

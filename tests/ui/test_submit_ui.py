@@ -155,3 +155,21 @@ def test_cancel_at_review_keeps_nothing(hall_app):
     assert pump_until(lambda: app.sm.current == "home", 3)
     assert screen._pages == [] and screen._identity is None and screen.ids.preview.texture is None
     assert kiosk.store.query("SELECT COUNT(*) FROM materials")[0][0] == 0
+
+
+def test_idle_reset_mid_review_forgets_the_person_and_the_pages(hall_app):
+    from drivers.idcard.cards import DECK
+    from kiosk.logs import SENSITIVE
+    from tests.ui.test_privacy_reset import leaks
+
+    app, kiosk = hall_app
+    screen, _ = _to_review(app, kiosk)
+    name, id_number = DECK[0].fields["name"], DECK[0].fields["id_number"]
+    assert screen._identity is not None and any(screen._pages)
+    app.reset_session()  # what the idle timeout does once its countdown has run out
+    assert pump_until(lambda: app.sm.current == "home", 3)
+    assert leaks(app, name, id_number) == []
+    assert screen._pages == [] and screen._identity is None and screen._card is None
+    assert screen.ids.preview.texture is None and screen.ids.pages.children == []
+    assert id_number not in SENSITIVE.snapshot()  # the card session was closed
+    assert kiosk.store.query("SELECT COUNT(*) FROM materials")[0][0] == 0  # nothing was kept
