@@ -2,7 +2,7 @@
 --size 1080x1920 --exit-after 1.5 --screenshot out.png [--elder] [--english] [--screen NAME]`.
 
 ``--screen`` shows a journey screen as a citizen would see it (``ticket_choose``, ``ticket_done``,
-``ticket_failed``, ``pickup_entry``, ``pickup_open``) and, just before the screenshot, prints
+``ticket_failed``, ``pickup_entry``, ``pickup_open``, ``staff_case``, ``staff_open``, ``staff_overdue``) and, just before the screenshot, prints
 ``LAYOUT <json list of problems>``: text too big for its widget, off the screen, or a word wider
 than its line (the checks of tests/ui/test_layout.py).
 """
@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--screenshot")
     p.add_argument("--elder", action="store_true")
     p.add_argument("--english", action="store_true")
-    p.add_argument("--screen", choices=["ticket_choose", "ticket_done", "ticket_failed", "pickup_entry", "pickup_open"])
+    p.add_argument("--screen", choices=["ticket_choose", "ticket_done", "ticket_failed", "pickup_entry", "pickup_open",
+                                        "staff_case", "staff_open", "staff_overdue"])
     args = p.parse_args(argv)
     width, height = (int(v) for v in args.size.split("x"))
 
@@ -56,9 +57,19 @@ def main(argv: list[str] | None = None) -> int:
             Clock.schedule_once(check, 0.25)
             return
         print("LAYOUT " + json.dumps(problems, ensure_ascii=False), flush=True)
-        if args.screenshot:
+        if not args.screenshot:
+            App.get_running_app().stop()
+            return
+
+        # Read the frame just drawn, before the buffers swap: a read between frames got the
+        # other buffer, which still held the home screen under the journey screen's gaps.
+        def drawn(*_args) -> None:
+            Window.unbind(on_flip=drawn)
             save_screenshot(args.screenshot)
-        App.get_running_app().stop()
+            App.get_running_app().stop()
+
+        Window.bind(on_flip=drawn)
+        Window.canvas.ask_update()
 
     Clock.schedule_once(modes, 0)
     if args.screen:
@@ -88,6 +99,8 @@ def show(app, screen: str) -> None:
             ticket._finished(ticket._generation, TakeResult(
                 TakeStatus.PRINT_FAILED, None, False, "打印纸用完，请工作人员更换纸卷", "paper out: replace the roll",
                 "请到咨询台取号，或稍后再试", "Please take a number at the help desk, or try again later"))
+    elif screen.startswith("staff"):
+        show_staff(app, screen)
     else:
         pickup = app.sm.get_screen("pickup")
         app.go("pickup")
@@ -96,6 +109,22 @@ def show(app, screen: str) -> None:
         if screen == "pickup_open":
             pickup.stage = "opening"
             pickup._opened(pickup._generation, 27)
+
+
+def show_staff(app, screen: str) -> None:
+    from kiosk.services.staff import OverdueItem
+
+    staff = app.sm.get_screen("staff")
+    app.go("staff")
+    if screen == "staff_case":
+        staff._case = "BJ2026-0001"
+        staff._show_case(app.tr("staff.unknown", app.lang))
+    elif screen == "staff_open":
+        staff._buttons()  # as while a door is open: no button to press
+        staff.stage = "opening"
+        staff._opened(staff._generation, 27, "staff.put_in")
+    else:
+        staff._listed([OverdueItem(1, "cabinet1", 3, 6, "BJ2026-0003"), OverdueItem(2, "cabinet1", 27, 12, "BJ2026-0017")])
 
 
 if __name__ == "__main__":

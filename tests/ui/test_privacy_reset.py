@@ -87,3 +87,52 @@ def test_after_the_idle_timeout_mid_code_nothing_remains(hall_app, stop):
     settle(app)
     assert screen._code == "" and screen.big == ""
     assert leaks(app, code, code[:5]) == []
+
+
+def test_after_a_staff_deposit_whose_slip_failed_the_code_and_case_are_gone(hall_app, stop):
+    from tests.ui.test_staff_ui import deposit
+
+    app, kiosk = hall_app
+    registry.simulator_for("printer", {}).set_paper("out")
+    screen, number = deposit(app, stop, "BJ2026-0002")
+    code = screen.big
+    assert len(code) == 6 and code.isdigit() and "未能打印" in screen.message  # shown once, to write down
+    assert kiosk.lockers.compartment_state("cabinet1", number).value == "occupied"  # the deposit stands
+    assert leaks(app, code)
+    assert redact(f"x {code}") != f"x {code}"  # masked in logs while on show
+    tap(screen.ids.third)  # 退出
+    assert pump_until(lambda: app.sm.current == "home", 3)
+    settle(app)
+    assert leaks(app, code, "BJ2026-0002") == []
+    assert redact(f"x {code} BJ2026-0002") == f"x {code} BJ2026-0002"  # the redactor let go of both
+
+
+def test_after_the_idle_timeout_on_the_staff_screens_nothing_remains(hall_app, stop):
+    from tests.ui.test_staff_ui import sign_in
+
+    app, kiosk = hall_app
+    sim = registry.simulator_for("locker", {})
+    from tests.kiosk.test_lockers_in_the_kiosk import person_closes_doors
+
+    person_closes_doors(sim, stop)
+    kiosk.lockers.deposit("staff-demo", "BJ2026-0005", "M").forget()
+    stop.set()
+    with kiosk.store.transaction() as db:
+        db.execute("UPDATE locker_deposits SET created_at = created_at - 9 * 86400")
+    screen = sign_in(app)
+    tap(screen.ids.second)  # 逾期取回: the list shows the case number
+    assert pump_until(lambda: screen.stage == "overdue", 10)
+    assert leaks(app, "BJ2026-0005")
+    tap(screen.ids.second)  # back to the menu, then type a case number and walk away
+    tap(screen.ids.first)
+    assert pump_until(lambda: screen.stage == "case", 3)
+    for ch in "BJ2026-00":
+        tap(screen.case_keys[ch])
+    assert leaks(app, "BJ2026-00")
+    app.idle_timeout = 0.4
+    assert pump_until(lambda: app.sm.current == "home", 5)
+    settle(app)
+    assert leaks(app, "BJ2026-0005", "BJ2026-00", "演示工作人员") == []
+    assert screen._session is None and screen._case == ""
+    ended = kiosk.store.query("SELECT detail FROM audit WHERE action = 'staff.session.end'")
+    assert ended == [("left",)]
