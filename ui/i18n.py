@@ -80,7 +80,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "submit.no_reader": ("本机暂时不能读取身份证，请到综合窗口提交材料", "This terminal cannot read ID cards now. Please hand in your materials at a service window."),
     "submit.no_camera": ("高拍仪暂时不可用，请到综合窗口提交材料", "The document camera is unavailable. Please hand in your materials at a service window."),
     "submit.choose": ("{name}，您好！请选择要申报的事项", "Hello, {name}. Please choose the matter you are applying for."),
-    "submit.needs": ("办理“{name}”需要以下材料", "“{name}” needs these materials"),
+    "submit.needs": ("办理“{name}”需要以下材料", "\"{name}\" needs these materials"),
     "submit.optional": ("（如有）", " (if you have it)"),
     "submit.start": ("开始拍摄材料", "Start capturing"),
     "submit.item": ("第 {n} 项，共 {of} 项：{name}", "Item {n} of {of}: {name}"),

@@ -1,9 +1,8 @@
 """A whole `run_ui()` in its own process, for smoke tests: `python -m tests.ui.run_smoke
 --size 1080x1920 --exit-after 1.5 --screenshot out.png [--elder] [--english] [--screen NAME]`.
 
-``--screen`` shows a journey screen as a citizen would see it (``ticket_choose``, ``ticket_done``,
-``ticket_failed``, ``pickup_entry``, ``pickup_open``, ``staff_case``, ``staff_open``, ``staff_overdue``) and, just before the screenshot, prints
-``LAYOUT <json list of problems>``: text too big for its widget, off the screen, or a word wider
+``--screen`` shows a journey screen as a citizen would see it (one of ``SCREENS``) and, just
+before the screenshot, prints ``LAYOUT <json list of problems>``: text too big for its widget, off the screen, or a word wider
 than its line (the checks of tests/ui/test_layout.py).
 """
 
@@ -19,6 +18,9 @@ from kivy.clock import Clock
 
 from tests.ui.fakes import make_kiosk
 
+SCREENS = ("ticket_choose", "ticket_done", "ticket_failed", "pickup_entry", "pickup_open",
+           "staff_case", "staff_open", "staff_overdue", "submit_list", "submit_done")
+
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
@@ -27,8 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--screenshot")
     p.add_argument("--elder", action="store_true")
     p.add_argument("--english", action="store_true")
-    p.add_argument("--screen", choices=["ticket_choose", "ticket_done", "ticket_failed", "pickup_entry", "pickup_open",
-                                        "staff_case", "staff_open", "staff_overdue"])
+    p.add_argument("--screen", choices=SCREENS)
     args = p.parse_args(argv)
     width, height = (int(v) for v in args.size.split("x"))
 
@@ -101,6 +102,17 @@ def show(app, screen: str) -> None:
                 "请到咨询台取号，或稍后再试", "Please take a number at the help desk, or try again later"))
     elif screen.startswith("staff"):
         show_staff(app, screen)
+    elif screen.startswith("submit"):
+        from kiosk.services.submission import SubmitResult, SubmitStatus
+
+        submit = app.sm.get_screen("submit")
+        app.go("submit")
+        if screen == "submit_list":  # the simulated hall's first matter (the fake kiosk has none)
+            from devicecfg import DEFAULT_CONFIG, load_config
+
+            submit._choose(load_config(DEFAULT_CONFIG).matters[0])
+        else:
+            submit._submitted(SubmitResult(SubmitStatus.DONE, "S20261122-M01-001"))
     else:
         pickup = app.sm.get_screen("pickup")
         app.go("pickup")

@@ -14,12 +14,11 @@ import pytest
 from PIL import Image
 
 from tests.ui.kivyhelp import SCREENSHOTS
+from tests.ui.run_smoke import SCREENS
 
 pytestmark = pytest.mark.ui
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENS = ("ticket_choose", "ticket_done", "ticket_failed", "pickup_entry", "pickup_open",
-           "staff_case", "staff_open", "staff_overdue")
 SIZES = ("1920x1080", "1080x1920")
 MODES = {"zh": [], "zh_elder": ["--elder"], "en_elder": ["--english", "--elder"]}
 
