@@ -50,7 +50,8 @@ def test_unavailable_tile_says_why_in_words_and_explains_on_tap(app, home):
     assert pump_until(lambda: notice.parent is None, 2.0)
 
 
-def test_available_journey_without_a_screen_yet_says_so(app, home):
+def test_self_submission_without_matters_in_the_config_says_it_is_not_offered(app, home):
+    assert not app.kiosk.config.matters  # this site lists no matters to apply for
     assert home.tiles[Journey.SELF_SUBMIT].available
     tap(home.tiles[Journey.SELF_SUBMIT])
     assert app.notice is not None

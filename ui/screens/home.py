@@ -99,8 +99,8 @@ class HomeScreen(Screen):
                 message=sentence(app.pick(tile.reason_zh, tile.reason_en, lang), lang),
                 todo=sentence(app.pick(tile.todo_zh, tile.todo_en, lang), lang),
             )
-        elif journey in SCREENS:
-            app.go(SCREENS[journey])
+        elif journey in SCREENS and (journey is not Journey.SELF_SUBMIT or app.kiosk.config.matters):
+            app.go(SCREENS[journey])  # (自助申报 is offered where the site lists its matters)
         else:
             app.show_notice(
                 title=tr("notice.not_offered_title", lang, name=name),
