@@ -71,6 +71,11 @@ class Kiosk:
     def availability(self) -> dict[Journey, Availability]:
         return all_availability(self.device_snapshots())
 
+    def liveness_checks(self):
+        """What must be alive besides the UI thread for the systemd watchdog to be fed
+        (kiosk/watchdog.py): the device supervisor's workers."""
+        return {"supervisor": self.supervisor.stuck}
+
     lockers: Lockers | None = None
     materials: Materials | None = None  # captured pages waiting for upload (kiosk/materials.py)
     backend: BackendLink | None = None  # outbox sender, ticket desk, heartbeat (kiosk/backend)

@@ -66,6 +66,7 @@ class Supervisor:
         poll_intervals: dict[str, float] | None = None,
         backoff: Backoff = Backoff(),
         unbuilt: Iterable[Unbuilt] = (),
+        stuck_after: float | None = None,
     ) -> None:
         self.devices = {d.device_id: d for d in devices}
         self.unbuilt = list(unbuilt)
@@ -75,6 +76,12 @@ class Supervisor:
         self.backoff = backoff
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Each worker stamps its loop; a worker silent for longer than any wait it makes (back-off,
+        # poll interval) plus generous time for a bounded device call is stuck (a driver call
+        # without a timeout) or dead, and the systemd watchdog stops (kiosk/watchdog.py).
+        longest_wait = max([2 * backoff.maximum, *self.poll_intervals.values()])
+        self.stuck_after = stuck_after if stuck_after is not None else longest_wait + 60.0
+        self._turns: dict[str, float] = {}
         for device in self.devices.values():
             device.set_listener(self._forward)
             if store is not None:
@@ -85,12 +92,19 @@ class Supervisor:
         built = [DeviceSnapshot(d.device_id, d.kind, d.state) for d in self.devices.values()]
         return built + [DeviceSnapshot(u.device_id, u.kind, DeviceState.NO_DEVICE) for u in self.unbuilt]
 
+    def stuck(self) -> str | None:
+        """A watchdog liveness check: None while every worker turns, else which ones do not."""
+        now = time.monotonic()
+        late = sorted(d for d, t in self._turns.items() if now - t > self.stuck_after)
+        return f"device workers stuck for > {self.stuck_after:.0f} s: {', '.join(late)}" if late else None
+
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
         self._stop.clear()
         for u in self.unbuilt:
             log.warning("device not built", extra={"device": u.device_id, "reason": u.reason})
         for device in self.devices.values():
+            self._turns[device.device_id] = time.monotonic()
             t = threading.Thread(target=self._run, args=(device,), name=f"dev-{device.device_id}", daemon=True)
             self._threads.append(t)
             t.start()
@@ -102,6 +116,7 @@ class Supervisor:
         for t in self._threads:
             t.join(timeout)
         self._threads.clear()
+        self._turns.clear()
         for device in self.devices.values():
             self._save_stats(device)
 
@@ -110,6 +125,7 @@ class Supervisor:
         delays = iter(self.backoff.delays())
         last_save = time.monotonic()
         while not self._stop.is_set():
+            self._turns[device.device_id] = time.monotonic()
             try:
                 device.open()
             except PortNotFound as e:
@@ -131,6 +147,7 @@ class Supervisor:
             online_since = time.monotonic()
             configured = self.poll_intervals.get(device.device_id, 2.0)
             while True:
+                self._turns[device.device_id] = time.monotonic()
                 device.wake.wait(device.poll_interval(configured))
                 device.wake.clear()
                 if self._stop.is_set():

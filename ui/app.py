@@ -73,6 +73,7 @@ class KioskApp(App):
         self._unsubscribe = None
         self._clock_event = None
         self._window = None
+        self._disarm_systemd = None
 
     # -- words -----------------------------------------------------------------------------------
     def tr(self, key: str, lang: str | None = None, **fmt) -> str:
@@ -128,8 +129,19 @@ class KioskApp(App):
         self._clock_event = Clock.schedule_interval(self._tick_clock, 1.0)
         self.refresh_availability()
         self.idle.start(Window)
+        # systemd (Type=notify, WatchdogSec=): READY after the first frame, pings from this clock
+        from kiosk.sdnotify import Notifier
+        from kiosk.watchdog import Watchdog
+        from ui import systemd_notify
+
+        self.watchdog = Watchdog(Notifier.from_env(), self.kiosk.liveness_checks())
+        self._disarm_systemd = systemd_notify.arm(Window, Clock, self.watchdog)
 
     def on_stop(self) -> None:
+        if self._disarm_systemd is not None:
+            self._disarm_systemd()
+            self._disarm_systemd = None
+            self.watchdog.stopping()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

@@ -114,6 +114,9 @@ class FakeSupervisor:
     def stop(self) -> None:
         pass
 
+    def stuck(self) -> None:
+        return None  # no worker threads, none stuck (the watchdog's liveness check)
+
 
 def default_devices() -> list[DeviceSnapshot]:
     """Everything online except the pickup locker, which is not answering."""
