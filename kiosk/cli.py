@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = csub.add_parser("check", help="validate a site config; print every problem with its key and line")
     check.add_argument("file", type=Path, nargs="?", help="TOML file (default: the bundled simulated hall)")
 
+    maint = sub.add_parser("maintenance", help="purge delivered events and uploaded materials past retention (nightly timer)")
+    maint.add_argument("--config", type=Path, help="site config TOML (default: the bundled simulated hall)")
+    maint.add_argument("--data-dir", type=Path, help="state directory (default: $STATE_DIRECTORY or ~/.local/share/kiosk)")
+
     from kiosk import diag_camera, diag_idcard, diag_locker, diag_printer, sim_cli
 
     diag = sub.add_parser("diag", help="talk to one device directly (technicians, integrators)")
@@ -88,6 +92,21 @@ def cmd_config_check(file: Path | None) -> int:
         print(f"{path}: {len(problems)} problem(s); the kiosk will not start with this file.", file=sys.stderr)
         return 1
     print(f"{path}: OK")
+    return 0
+
+
+def cmd_maintenance(config_file: Path | None, data: Path | None) -> int:
+    from devicecfg import ConfigError, load_config
+    from kiosk.maintenance import run_maintenance
+    from kiosk.paths import data_dir
+
+    try:
+        config = load_config(config_file)
+    except ConfigError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(run_maintenance(config, data_dir(data, config.kiosk.data_dir)))
     return 0
 
 
@@ -131,6 +150,8 @@ def main(argv: Sequence[str] | None = None, run_ui: UiRunner | None = None) -> i
         return cmd_config_check(args.file)
     if args.command == "run":
         return cmd_run(args, run_ui)
+    if args.command == "maintenance":
+        return cmd_maintenance(args.config, args.data_dir)
     return args.handler(args)
 
 
