@@ -290,9 +290,20 @@ def run_ui(
     if exit_after is not None:
 
         def finish(_dt: float) -> None:
-            if screenshot is not None:
+            if screenshot is None:
+                app.stop()
+                return
+            from kivy.core.window import Window
+
+            # save a frame as it is drawn (before the swap): a read between frames on a busy
+            # machine can get a buffer nothing was drawn into yet
+            def drawn(*_args) -> None:
+                Window.unbind(on_flip=drawn)
                 save_screenshot(screenshot)
-            app.stop()
+                app.stop()
+
+            Window.bind(on_flip=drawn)
+            Window.canvas.ask_update()
 
         Clock.schedule_once(finish, exit_after)
     app.run()

@@ -64,7 +64,7 @@ def test_a_countdown_with_a_continue_button_comes_before_the_reset(app, home):
     assert app.idle_warning is None and app.sm.current == "services"
     pump_until(lambda: False, 0.6)  # past the first deadline: nothing happened
     assert app.sm.current == "services"
-    assert pump_until(lambda: app.sm.current == "home", 4)  # left alone again: warned, then reset
+    assert pump_until(lambda: app.sm.current == "home", 10)  # left alone again: warned, then reset
     assert app.idle_warning is None
 
 

@@ -16,11 +16,12 @@ import threading
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, OptionProperty, StringProperty
-from kivy.uix.screenmanager import Screen
+from kivy.properties import OptionProperty, StringProperty
 
 import ui.widgets.bars  # noqa: F401  (kv rules for HeaderBar, FooterBar)
 import ui.widgets.keypad  # noqa: F401  (Keypad)
+
+from ui.screens.journey import JourneyScreen, StepRow  # noqa: F401  (StepRow: a kv class)
 
 log = logging.getLogger(__name__)
 
@@ -59,19 +60,8 @@ KV = """
                     color: T.ACCENT
                     text: root.typed or ' '
                 Widget:
-                BoxLayout:
-                    size_hint_y: None
-                    height: self.minimum_height
-                    spacing: dp(T.GAP)
-                    StepButton:
-                        id: first
-                        style: 'primary'
-                        text: root.first_action
-                        on_release: root.on_first()
-                    StepButton:
-                        id: second
-                        text: root.second_action
-                        on_release: root.on_second()
+                StepRow:
+                    screen: root
             AnchorLayout:
                 size_hint_x: None if root.width >= root.height else 1
                 size_hint_y: 1 if root.width >= root.height else None
@@ -88,13 +78,9 @@ KV = """
 MAX_CODE = 12
 
 
-class CheckInScreen(Screen):
+class CheckInScreen(JourneyScreen):
     stage = OptionProperty("scan", options=["scan", "looking", "message", "offer"])
-    message = StringProperty("")
     typed = StringProperty("")
-    first_action = StringProperty("")
-    second_action = StringProperty("")
-    busy = BooleanProperty(False)
 
     def __init__(self, **kwargs) -> None:
         self._scanner = None
@@ -108,10 +94,6 @@ class CheckInScreen(Screen):
     @property
     def keys(self):
         return self.ids.keypad.keys
-
-    def _tr(self, key: str, **fmt) -> str:
-        app = App.get_running_app()
-        return app.tr(key, app.lang, **fmt)
 
     # -- entry and exit ----------------------------------------------------------------------
     def on_pre_enter(self, *_args) -> None:

@@ -18,11 +18,12 @@ import threading
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, OptionProperty, StringProperty
-from kivy.uix.screenmanager import Screen
+from kivy.properties import OptionProperty, StringProperty
 
 import ui.widgets.bars  # noqa: F401  (kv rules for HeaderBar, FooterBar)
 from ui.widgets.common import KioskButton, Text  # noqa: F401  (kv classes)
+
+from ui.screens.journey import JourneyScreen, StepRow  # noqa: F401  (StepRow: a kv class)
 
 log = logging.getLogger(__name__)
 MAX_CODE = 8
@@ -69,19 +70,8 @@ KV = """
                     color: T.WARN_TEXT if root.stage == 'entry' else T.TEXT
                     text: root.detail
                 Widget:
-                BoxLayout:
-                    size_hint_y: None
-                    height: self.minimum_height
-                    spacing: dp(T.GAP)
-                    StepButton:
-                        id: first
-                        style: 'primary'
-                        text: root.first_action
-                        on_release: root.on_first()
-                    StepButton:
-                        id: second
-                        text: root.second_action
-                        on_release: root.on_second()
+                StepRow:
+                    screen: root
             AnchorLayout:
                 size_hint_x: None if root.width >= root.height else 1
                 size_hint_y: 1 if root.width >= root.height else None
@@ -99,14 +89,9 @@ KV = """
 """
 
 
-class PickupScreen(Screen):
+class PickupScreen(JourneyScreen):
     stage = OptionProperty("entry", options=["entry", "card", "opening", "open", "result"])
-    message = StringProperty("")
     big = StringProperty("")  # the dots of the code being typed, or the door number
-    detail = StringProperty("")
-    first_action = StringProperty("")
-    second_action = StringProperty("")
-    busy = BooleanProperty(False)  # a door is being opened or stands open: the idle reset waits
 
     def on_stage(self, _screen, stage: str) -> None:
         self.busy = stage in ("opening", "open")
@@ -122,6 +107,7 @@ class PickupScreen(Screen):
         return self.ids.keypad.keys
 
     def on_kv_post(self, base_widget) -> None:
+        super().on_kv_post(base_widget)
         App.get_running_app().bind(lang=self._relabel)
 
     def _relabel(self, *_args) -> None:
@@ -147,10 +133,6 @@ class PickupScreen(Screen):
             self._session.close()
             self._session = None
         self.big = self.detail = self.message = self.first_action = self.second_action = ""
-
-    def _tr(self, key: str, **fmt) -> str:
-        app = App.get_running_app()
-        return app.tr(key, app.lang, **fmt)
 
     def _show_entry(self, detail: str = "") -> None:
         self.stage = "entry"

@@ -24,11 +24,12 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 import ui.widgets.bars  # noqa: F401  (kv rules for HeaderBar, FooterBar)
 import ui.widgets.keypad  # noqa: F401  (Keypad, CaseKeypad)
 from ui.widgets.common import KioskButton
+
+from ui.screens.journey import JourneyScreen, StepRow  # noqa: F401  (StepRow: a kv class)
 
 log = logging.getLogger(__name__)
 MAX_PIN = 12
@@ -101,23 +102,8 @@ KV = """
                     # the free space, unless a list takes it
                     size_hint_y: None if root.stage in ('size', 'overdue') else 1
                     height: 0
-                BoxLayout:
-                    size_hint_y: None
-                    height: self.minimum_height
-                    spacing: dp(T.GAP)
-                    StepButton:
-                        id: first
-                        style: 'primary'
-                        text: root.first_action
-                        on_release: root.on_first()
-                    StepButton:
-                        id: second
-                        text: root.second_action
-                        on_release: root.on_second()
-                    StepButton:
-                        id: third
-                        text: root.third_action
-                        on_release: root.on_third()
+                StepRow:
+                    screen: root
             AnchorLayout:
                 # the PIN keypad, or the case keypad (which takes 60 % of a landscape screen); only
                 # the one in use is in the tree (a disabled widget still swallows touches)
@@ -146,15 +132,9 @@ class StaffEntryButton(KioskButton):
     pass
 
 
-class StaffScreen(Screen):
+class StaffScreen(JourneyScreen):
     stage = OptionProperty("pin", options=STAGES)
-    message = StringProperty("")
     big = StringProperty("")  # PIN dots, the typed case number, the door number, or a code on show
-    detail = StringProperty("")
-    first_action = StringProperty("")
-    second_action = StringProperty("")
-    third_action = StringProperty("")
-    busy = BooleanProperty(False)  # checking, or a door is opening or open: the idle reset waits
     warn = BooleanProperty(False)  # the detail line says what went wrong (the words carry it; red helps)
 
     def __init__(self, **kwargs) -> None:
@@ -170,6 +150,7 @@ class StaffScreen(Screen):
         super().__init__(**kwargs)
 
     def on_kv_post(self, _base) -> None:
+        super().on_kv_post(_base)
         # strong references: ids hold weak proxies, and one of the two is always out of the tree
         self._pads = {"pin": self.ids.keypad.__self__, "case": self.ids.casepad.__self__}
         self.on_stage(self, self.stage)
@@ -194,10 +175,6 @@ class StaffScreen(Screen):
     @property
     def case_keys(self):
         return self.ids.casepad.keys
-
-    def _tr(self, key: str, **fmt) -> str:
-        app = App.get_running_app()
-        return app.tr(key, app.lang, **fmt)
 
     # -- entry and exit ------------------------------------------------------------------------
     def on_pre_enter(self, *_args) -> None:

@@ -28,11 +28,12 @@ from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
-from kivy.uix.screenmanager import Screen
 
 import ui.widgets.bars  # noqa: F401  (kv rules for HeaderBar, FooterBar)
 from ui import theme as T
 from ui.widgets.common import KioskButton, Text  # noqa: F401  (Text: a kv class)
+
+from ui.screens.journey import JourneyScreen, StepRow  # noqa: F401  (StepRow: a kv class)
 
 log = logging.getLogger(__name__)
 
@@ -113,23 +114,8 @@ KV = """
                         height: self.minimum_height
                         spacing: dp(16)
                 Widget:
-                BoxLayout:
-                    size_hint_y: None
-                    height: self.minimum_height
-                    spacing: dp(T.GAP)
-                    StepButton:
-                        id: first
-                        style: 'primary'
-                        text: root.first_action
-                        on_release: root.on_first()
-                    StepButton:
-                        id: second
-                        text: root.second_action
-                        on_release: root.on_second()
-                    StepButton:
-                        id: third
-                        text: root.third_action
-                        on_release: root.on_third()
+                StepRow:
+                    screen: root
         FooterBar:
 
 <PageTile>:
@@ -221,15 +207,9 @@ def _texture(image: np.ndarray, width: int | None = None) -> Texture:
     return texture
 
 
-class SubmitScreen(Screen):
+class SubmitScreen(JourneyScreen):
     stage = OptionProperty("card", options=["card", "matter", "list", "capture", "review", "saving", "done", "failed"])
-    message = StringProperty("")
     big = StringProperty("")
-    detail = StringProperty("")
-    first_action = StringProperty("")
-    second_action = StringProperty("")
-    third_action = StringProperty("")
-    busy = BooleanProperty(False)  # saving: the idle reset waits
 
     def __init__(self, **kwargs) -> None:
         self._generation = 0
@@ -246,14 +226,6 @@ class SubmitScreen(Screen):
 
     def on_stage(self, _screen, stage: str) -> None:
         self.busy = stage == "saving"
-
-    def _tr(self, key: str, **fmt) -> str:
-        app = App.get_running_app()
-        return app.tr(key, app.lang, **fmt)
-
-    def _pick(self, zh: str, en: str) -> str:
-        app = App.get_running_app()
-        return app.pick(zh, en, app.lang)
 
     def _set(self, stage: str, message: str, detail: str = "", big: str = "", actions: tuple[str, ...] = ()) -> None:
         self.stage = stage

@@ -16,11 +16,11 @@ import threading
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, OptionProperty, StringProperty
-from kivy.uix.screenmanager import Screen
+from kivy.properties import OptionProperty, StringProperty
 
 import ui.widgets.bars  # noqa: F401  (kv rules for HeaderBar, FooterBar)
 from ui.widgets.common import KioskButton, Text  # noqa: F401  (kv classes)
+from ui.screens.journey import JourneyScreen, StepRow  # noqa: F401  (StepRow: a kv class)
 
 KV_NAME = "ui/screens/ticket.kv"
 KV = """
@@ -70,34 +70,17 @@ KV = """
                     halign: 'center'
                     text: root.detail
                 Widget:
-                BoxLayout:
-                    id: actions
-                    size_hint_y: None
-                    height: self.minimum_height
-                    spacing: dp(T.GAP)
-                    StepButton:
-                        id: first
-                        style: 'primary'
-                        text: root.first_action
-                        on_release: root.on_first()
-                    StepButton:
-                        id: second
-                        text: root.second_action
-                        on_release: root.on_second()
+                StepRow:
+                    screen: root
         FooterBar:
 """
 
 
-class TicketScreen(Screen):
+class TicketScreen(JourneyScreen):
     stage = OptionProperty("choose", options=["choose", "card", "printing", "done", "already", "failed"])
     service_code = StringProperty("")
     service_name = StringProperty("")
-    message = StringProperty("")
     number = StringProperty("")
-    detail = StringProperty("")
-    first_action = StringProperty("")
-    second_action = StringProperty("")
-    busy = BooleanProperty(False)  # printing: the idle reset waits
 
     def on_stage(self, _screen, stage: str) -> None:
         self.busy = stage == "printing"
