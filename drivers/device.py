@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from drivers.errors import TransportError
 from drivers.transport import SerialSettings, Transport, open_transport
+from drivers.transport.tap import Tap, TapTransport
 
 
 class DeviceKind(enum.StrEnum):
@@ -46,6 +47,10 @@ class ActionHint(enum.StrEnum):
     MAINTENANCE = "maintenance"  # call staff
     CLEAR = "clear"  # e.g. remove a card, close a cover
     CONFIGURATION = "configuration"
+
+
+# The answer of a device to a health level it has no check for; not a fault of the device.
+UNSUPPORTED_LEVEL_EN = "this level is not supported by the device"
 
 
 class HealthLevel(enum.StrEnum):
@@ -198,6 +203,7 @@ class Device(ABC):
         self.stats = Statistics(self.counters)
         self.io_lock = threading.RLock()  # one command in flight
         self.wake = threading.Event()  # set to make the supervisor poll now (e.g. on arming)
+        self._tap: Tap | None = None
 
     # -- what the rest of the kiosk reads -------------------------------------------------
     @property
@@ -219,12 +225,27 @@ class Device(ABC):
     def set_listener(self, listener: Listener | None) -> None:
         self._listener = listener
 
+    @property
+    def listener(self) -> Listener | None:
+        return self._listener
+
+    def set_tap(self, tap: Tap | None) -> None:
+        """Report every byte on this device's transport to `tap` (a live trace), or stop.
+        Takes effect at once if the port is open, and on every later open."""
+        with self.io_lock:
+            self._tap = tap
+            if self._transport is not None:
+                inner = self._transport.inner if isinstance(self._transport, TapTransport) else self._transport
+                self._transport = TapTransport(inner, tap) if tap is not None else inner
+
     # -- lifecycle --------------------------------------------------------------------------
     def open(self) -> None:
         with self.io_lock:
             self.close()
             try:
                 self._transport = open_transport(self.port, self._serial)
+                if self._tap is not None:
+                    self._transport = TapTransport(self._transport, self._tap)
                 # STARTING until _identify says otherwise (a driver that reports nothing is
                 # taken as online by the supervisor once open() returns)
                 self.set_state(DeviceState.STARTING, "port open")
@@ -254,7 +275,7 @@ class Device(ABC):
     def check_health(self, level: HealthLevel) -> HealthResult:
         """Default internal check: a status round-trip. Kinds add external and interactive checks."""
         if level is not HealthLevel.INTERNAL:
-            return HealthResult(level, False, "此设备暂不支持该级别的检测", "this level is not supported by the device")
+            return HealthResult(level, False, "此设备暂不支持该级别的检测", UNSUPPORTED_LEVEL_EN)
         started = time.monotonic()
         try:
             if not self.is_open:

@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     diag_printer.add_parser(dsub)
     diag_locker.add_parser(dsub)
     diag_camera.add_parser(dsub)
+    from kiosk import diag_bundle, diag_health, diag_trace
+
+    diag_health.add_parser(dsub)  # over all configured devices (issue 9's CLI parity)
+    diag_trace.add_parser(dsub)
+    diag_bundle.add_parser(dsub)
 
     sim = sub.add_parser("sim", help="serve a device simulator on a pty or TCP port")
     ssub = sim.add_subparsers(dest="device", metavar="DEVICE", required=True)
