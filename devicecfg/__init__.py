@@ -8,6 +8,7 @@ from devicecfg.loader import (
     check_config,
     check_text,
     load_config,
+    load_config_or_report,
 )
 from devicecfg.profiles import UnknownProfile, profile_for, profile_names
 from devicecfg.schema import KioskConfig
@@ -18,6 +19,7 @@ __all__ = [
     "ConfigError",
     "ConfigProblem",
     "KioskConfig",
+    "load_config_or_report",
     "UnknownProfile",
     "check_config",
     "check_text",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,17 @@ def load_config(path: str | os.PathLike[str] | None = None) -> KioskConfig:
     if config is None:
         raise ConfigError(problems, str(file))
     return config
+
+
+def load_config_or_report(path: str | os.PathLike[str] | None = None) -> KioskConfig | None:
+    """For the command-line tools: the config, or None after printing each problem (key path
+    and line) to stderr, where a command's JSON on stdout stays clean."""
+    try:
+        return load_config(path)
+    except ConfigError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        return None
 
 
 def check_config(path: str | os.PathLike[str]) -> list[ConfigProblem]:

@@ -101,15 +101,12 @@ def cmd_config_check(file: Path | None) -> int:
 
 
 def cmd_maintenance(config_file: Path | None, data: Path | None) -> int:
-    from devicecfg import ConfigError, load_config
+    from devicecfg import load_config_or_report
     from kiosk.maintenance import run_maintenance
     from kiosk.paths import data_dir
 
-    try:
-        config = load_config(config_file)
-    except ConfigError as e:
-        for problem in e.problems:
-            print(problem, file=sys.stderr)
+    config = load_config_or_report(config_file)
+    if config is None:
         return 1
     print(run_maintenance(config, data_dir(data, config.kiosk.data_dir)))
     return 0

@@ -7,7 +7,6 @@ Exit codes: 0 written, 1 invalid config.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 
@@ -22,18 +21,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from devicecfg import ConfigError, load_config
+    from devicecfg import load_config_or_report
     from drivers.device import HealthLevel
     from kiosk.composition import software_version
     from kiosk.diagnostics.bundle import build_bundle, recent_log_lines
     from kiosk.diagnostics.health import check_devices, configured_devices
     from kiosk.paths import data_dir
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as e:
-        for problem in e.problems:
-            print(problem, file=sys.stderr)
+    config = load_config_or_report(args.config)
+    if config is None:
         return 1
     devices, unbuilt = configured_devices(config)
     health = None if args.no_health else check_devices(devices, HealthLevel.INTERNAL, unbuilt)

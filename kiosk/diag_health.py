@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 EXIT_OK, EXIT_CONFIG, EXIT_PROBLEM = 0, 1, 3
 
@@ -23,15 +22,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from devicecfg import ConfigError, load_config
+    from devicecfg import load_config_or_report
     from drivers.device import HealthLevel
     from kiosk.diagnostics.health import check_devices, configured_devices, report_dict
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as e:
-        for problem in e.problems:
-            print(problem, file=sys.stderr)
+    config = load_config_or_report(args.config)
+    if config is None:
         return EXIT_CONFIG
     devices, unbuilt = configured_devices(config)
     report = check_devices(devices, HealthLevel(args.level), unbuilt)

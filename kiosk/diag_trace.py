@@ -25,16 +25,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from devicecfg import ConfigError, load_config
+    from devicecfg import load_config_or_report
     from drivers.errors import TransportError
     from kiosk.diagnostics.health import configured_devices
     from kiosk.diagnostics.trace import NotTraceable, format_record, record_dict, tracing
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as e:
-        for problem in e.problems:
-            print(problem, file=sys.stderr)
+    config = load_config_or_report(args.config)
+    if config is None:
         return EXIT_CONFIG
     devices, _ = configured_devices(config)
     device = next((d for d in devices if d.device_id == args.device_id), None)

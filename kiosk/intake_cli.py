@@ -31,7 +31,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from devicecfg import ConfigError, load_config
+    from devicecfg import load_config_or_report
     from intake.server import openapi_document, provision, serve
 
     if args.openapi:
@@ -48,11 +48,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
         print(secret)  # for the kiosk's [backend] credentials file; shown once, never logged
         return 0
-    try:
-        catalogue = load_config(args.config)
-    except ConfigError as e:
-        for problem in e.problems:
-            print(problem, file=sys.stderr)
+    catalogue = load_config_or_report(args.config)
+    if catalogue is None:
         return 1
 
     # The kiosks number offline tickets by the same day boundary: take the site's by default.
