@@ -24,6 +24,17 @@ KV_NAME = "ui/screens/journey.kv"
 KV = """
 #:import T ui.theme
 
+# the journey's name at the top, and the step's words under it (what the voice says)
+<PageTitle@Text>:
+    role: 'page_title'
+    bold: True
+    color: T.ACCENT
+    halign: 'center'
+
+<StepMessage@Text>:
+    role: 'dialog_title'
+    halign: 'center'
+
 <StepRow>:
     size_hint_y: None
     height: self.minimum_height

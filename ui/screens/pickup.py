@@ -45,16 +45,10 @@ KV = """
             BoxLayout:
                 orientation: 'vertical'
                 spacing: dp(24)
-                Text:
-                    role: 'page_title'
-                    bold: True
-                    color: T.ACCENT
-                    halign: 'center'
+                PageTitle:
                     text: app.tr('pickup', app.lang)
-                Text:
+                StepMessage:
                     id: message
-                    role: 'dialog_title'
-                    halign: 'center'
                     text: root.message
                 Text:
                     id: big

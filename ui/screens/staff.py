@@ -62,16 +62,10 @@ KV = """
             BoxLayout:
                 orientation: 'vertical'
                 spacing: dp(20)
-                Text:
-                    role: 'page_title'
-                    bold: True
-                    color: T.ACCENT
-                    halign: 'center'
+                PageTitle:
                     text: app.tr('staff', app.lang)
-                Text:
+                StepMessage:
                     id: message
-                    role: 'dialog_title'
-                    halign: 'center'
                     text: root.message
                 Text:
                     id: big

@@ -39,17 +39,11 @@ KV = """
                 orientation: 'vertical'
                 spacing: dp(20)
                 Widget:
-                Text:
+                PageTitle:
                     id: title
-                    role: 'page_title'
-                    bold: True
-                    color: T.ACCENT
-                    halign: 'center'
                     text: root.service_name
-                Text:
+                StepMessage:
                     id: message
-                    role: 'dialog_title'
-                    halign: 'center'
                     text: root.message
                 Text:
                     id: number
