@@ -196,3 +196,27 @@ def test_the_session_ends_by_itself_after_session_s(hall_app):
     assert screen._session is None and screen.message == ""
     ended = kiosk.store.query("SELECT detail FROM audit WHERE action = 'staff.session.end'")
     assert ended == [("timeout",)]
+
+
+def test_a_stopped_apps_session_timer_never_moves_the_next_app(hall_app, window):
+    # a staff screen of an app that stopped with a session open (a test's app, or a restart in
+    # process) kept its session timer: when the session expired it sent the *next* app home
+    from tests.ui.conftest import forget_app
+    from tests.ui.fakes import make_kiosk
+    from tests.ui.kivyhelp import pump
+    from ui.app import KioskApp
+
+    app, kiosk = hall_app
+    kiosk.staff.settings = kiosk.staff.settings.model_copy(update={"session_s": 0.5})
+    old = sign_in(app)
+    forget_app(app, window)  # stopped, the staff screen still on show, its session open
+    nxt = KioskApp(make_kiosk())
+    nxt._run_prepare()
+    try:
+        nxt.sm.current = "services"
+        pump_until(lambda: False, 2.0)  # the old session expires meanwhile
+        assert nxt.sm.current == "services"
+        assert old._timer is None  # the old screen's timer ended itself
+    finally:
+        forget_app(nxt, window)
+        pump(1)

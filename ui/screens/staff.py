@@ -200,9 +200,15 @@ class StaffScreen(JourneyScreen):
             self.desk.end(self._session, reason)
         self._session = None
 
-    def _check_session(self, _dt) -> None:
+    def _check_session(self, _dt) -> bool | None:
         """The session's own time limit; never while a door is open (it waits for the close) nor
         while a code that did not print is on show (the idle reset still clears it)."""
+        app = App.get_running_app()
+        if app is None or app.sm is not self.manager or self.manager.current != self.name:
+            # not on show, or its app has stopped (a test's next app): never act on another
+            # app's screens; returning False ends the interval
+            self._timer = None
+            return False
         waiting = self.busy or self._outcome is not None
         if self._session is not None and not waiting and not self.desk.active(self._session):
             self._end("timeout")
