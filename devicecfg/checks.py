@@ -24,7 +24,8 @@ def cross_check(data: dict[str, Any]) -> list[Finding]:
         *_unique(data, "service_groups", "id", "service group id"),
         *_unique(data, "matters", "code", "matter code"),
         *_unique_service_codes(data),
-        *_unique_staff_ids(data),
+        *_unique_account_ids(data, "staff"),
+        *_unique_account_ids(data, "technician"),
         *_device_models(data),
         *_device_ports(data),
         *_locker_boards(data),
@@ -68,10 +69,10 @@ def _unique_service_codes(data: dict[str, Any]) -> Iterator[Finding]:
                 first[code] = (g, s)
 
 
-def _unique_staff_ids(data: dict[str, Any]) -> Iterator[Finding]:
-    staff = data.get("staff") if isinstance(data, dict) else None
-    for path, message in _unique(staff if isinstance(staff, dict) else {}, "accounts", "id", "staff id"):
-        yield ("staff", *path), message.replace("accounts[", "staff.accounts[")
+def _unique_account_ids(data: dict[str, Any], section: str) -> Iterator[Finding]:
+    accounts = data.get(section) if isinstance(data, dict) else None
+    for path, message in _unique(accounts if isinstance(accounts, dict) else {}, "accounts", "id", f"{section} id"):
+        yield (section, *path), message.replace("accounts[", f"{section}.accounts[")
 
 
 def _kind(device: dict[str, Any]) -> DeviceKind | None:

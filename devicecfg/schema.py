@@ -182,24 +182,37 @@ SecretHash = Annotated[str, Field(pattern=SECRET_HASH_PATTERN)]
 
 
 class StaffAccount(Strict):
-    """A 投递员 who may deposit into and recover from the lockers at this kiosk."""
+    """A person who may sign in at this kiosk: a 投递员 ([staff]) or a technician ([technician])."""
 
     id: Ident  # what the ledger, the audit trail and the backend events name
-    name: str = Field(min_length=1)  # shown on the staff menu ("您好，王老师")
+    name: str = Field(min_length=1)  # shown after entry ("您好，王老师")
     pin_hash: SecretHash
-    card_hash: SecretHash | None = None  # the staff member's ID card, hashed the same way
+    card_hash: SecretHash | None = None  # the person's ID card, hashed the same way
 
 
-class StaffSection(Strict):
-    # A staff session ends by itself this long after entry (besides 退出 and the idle reset).
+class SignInSection(Strict):
+    """Who may sign in, how long a session lasts, and the wrong-PIN lockout."""
+
+    # A session ends by itself this long after entry (besides 退出 and the idle reset).
     session_s: float = Field(default=300, gt=0, le=3600)
-    # Wrong PINs: this many within the window lock the staff entry for lockout_s.
+    # Wrong PINs: this many within the window lock the entry for lockout_s.
     max_pin_failures: int = Field(default=5, ge=1, le=50)
     failure_window_s: float = Field(default=300, gt=0)
     lockout_s: float = Field(default=300, gt=0)
+    accounts: list[StaffAccount] = []
+
+
+class StaffSection(SignInSection):
     # A deposit older than this is listed for recovery (its code stays valid until then).
     overdue_days: float = Field(default=5, ge=0)
-    accounts: list[StaffAccount] = []
+
+
+class TechnicianSection(SignInSection):
+    """维护模式: entered by a hidden gesture on the kiosk screen, then a technician PIN or card."""
+
+    session_s: float = Field(default=1800, gt=0, le=8 * 3600)
+    # Without a touch for this long the technician is taken to have left: the mode ends.
+    idle_s: float = Field(default=600, ge=30, le=3600)
 
 
 class KioskConfig(Strict):
@@ -209,6 +222,7 @@ class KioskConfig(Strict):
     devices: list[DeviceConfig] = []
     cabinets: list[Cabinet] = []
     staff: StaffSection = StaffSection()
+    technician: TechnicianSection = TechnicianSection()
     matters: list[Matter] = []  # 自助申报's catalogue; none: the journey is not offered
 
     @model_validator(mode="after")

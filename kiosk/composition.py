@@ -34,6 +34,7 @@ from kiosk.materials import material_key
 from kiosk.services.check_in import CheckIn
 from kiosk.services.staff import StaffDesk
 from kiosk.services.submission import Submissions
+from kiosk.services.technician import TechnicianDesk
 from kiosk.services.take_number import TakeNumber
 from kiosk.services.voice import Voice
 from kiosk.paths import data_dir
@@ -227,7 +228,8 @@ def build_kiosk(
                               id_key=derived_key(secret, ID_HASH))
     return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor, lockers=lockers,
                  materials=materials, backend=backend, take_number=take_number, check_in=check_in, staff=staff,
-                 submissions=submissions, voice=Voice(config.kiosk.voice_prompts, volume=config.kiosk.voice_volume))
+                 submissions=submissions, voice=Voice(config.kiosk.voice_prompts, volume=config.kiosk.voice_volume),
+                 technician=TechnicianDesk(config.technician, store, outbox))
 
 
 

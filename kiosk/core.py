@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kiosk.services.check_in import CheckIn
     from kiosk.services.staff import StaffDesk
     from kiosk.services.submission import Submissions
+    from kiosk.services.technician import TechnicianDesk
     from kiosk.services.voice import Voice
     from kiosk.services.take_number import TakeNumber
     from kiosk.store import Store
@@ -84,6 +85,7 @@ class Kiosk:
     staff: StaffDesk | None = None  # staff deposit and recovery (kiosk/services/staff.py)
     submissions: Submissions | None = None  # 自助申报 (kiosk/services/submission.py)
     voice: Voice | None = None  # 语音提示 (kiosk/services/voice.py)
+    technician: TechnicianDesk | None = None  # 维护模式 (kiosk/services/technician.py)
     # Locker housekeeping runs off the device threads: one worker, in order.
     _locker_work: ThreadPoolExecutor | None = field(default=None, repr=False)
     _reconciled: set[str] = field(default_factory=set, repr=False)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from devicecfg.schema import StaffAccount, StaffSection
+from devicecfg.schema import StaffSection
 from drivers.printer import layout
 from drivers.printer.printer import PrintJob
 from intake import contract as c
@@ -37,7 +37,7 @@ from kiosk.backend.client import BackendClient, BackendError, BackendUnavailable
 from kiosk.backend.outbox import Outbox
 from kiosk.lockers import DepositInfo, DepositResult, Lockers, ReleaseResult, Size, Status
 from kiosk.logs import SENSITIVE
-from kiosk.services.staff_auth import LockoutPolicy, PinLockout, valid_pin, verify_secret
+from kiosk.services.staff_auth import AccountGate, Admission, SignInStatus
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -45,13 +45,6 @@ log = logging.getLogger(__name__)
 DoorOpened = Callable[[str, int], None]  # (cabinet, compartment number)
 CASE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")  # within intake.contract.Code
 DAY_S = 86400.0
-
-
-class SignInStatus(enum.StrEnum):
-    OK = "ok"
-    WRONG = "wrong"  # no account has this PIN / card
-    LOCKED_OUT = "locked_out"  # too many wrong PINs: see retry_after_s
-    NO_ACCOUNTS = "no_accounts"  # this kiosk has no [staff] accounts
 
 
 class CaseCheck(enum.StrEnum):
@@ -139,8 +132,7 @@ class StaffDesk:
         self.printer = printer  # drivers.printer.printer.EscPosPrinter, or None
         self.hall_name = hall_name
         self._clock = clock
-        self.lockout = PinLockout(store, LockoutPolicy(settings.max_pin_failures, settings.failure_window_s,
-                                                       settings.lockout_s), clock)
+        self.gate = AccountGate(settings, store, wrong_action="staff.pin.wrong", actor="staff-entry", clock=clock)
         self._active: dict[str, StaffSession] = {}
         self._validated: dict[str, str] = {}  # session token -> the case the backend accepted
 
@@ -149,45 +141,30 @@ class StaffDesk:
 
     @property
     def has_accounts(self) -> bool:
-        return bool(self.settings.accounts)
+        return self.gate.has_accounts
 
     @property
     def has_cards(self) -> bool:
-        return any(a.card_hash for a in self.settings.accounts)
+        return self.gate.has_cards
 
     # -- entry and exit -----------------------------------------------------------------------
     def sign_in_pin(self, pin: str) -> SignIn:
-        if not self.has_accounts:
-            return SignIn(SignInStatus.NO_ACCOUNTS)
-        wait = self.lockout.remaining()
-        if wait > 0:
-            return SignIn(SignInStatus.LOCKED_OUT, retry_after_s=wait)
-        # every account is tried, matched or not: the time taken does not tell how far it got
-        matches = [a for a in self.settings.accounts if verify_secret(pin, a.pin_hash)] if valid_pin(pin) else []
-        return self._enter(matches[0] if matches else None, "pin")
+        return self._enter(self.gate.pin(pin))
 
     def sign_in_card(self, id_number: str) -> SignIn:
-        if not self.has_accounts:
-            return SignIn(SignInStatus.NO_ACCOUNTS)
-        wait = self.lockout.remaining()
-        if wait > 0:
-            return SignIn(SignInStatus.LOCKED_OUT, retry_after_s=wait)
-        with SENSITIVE.holding(id_number):
-            found = next((a for a in self.settings.accounts
-                          if a.card_hash and verify_secret(id_number, a.card_hash)), None)
-        return self._enter(found, "card")
+        return self._enter(self.gate.card(id_number))
 
-    def _enter(self, account: StaffAccount | None, method: str) -> SignIn:
-        if account is None:
-            self.lockout.record_failure(method)
-            wait = self.lockout.remaining()
-            log.info("staff entry refused (%s)%s", method, ", locked" if wait else "")
-            return SignIn(SignInStatus.LOCKED_OUT, retry_after_s=wait) if wait else SignIn(SignInStatus.WRONG)
+    def _enter(self, admission: Admission) -> SignIn:
+        account = admission.account
+        if admission.status is not SignInStatus.OK or account is None:
+            log.info("staff entry refused (%s): %s", admission.method or "-", admission.status.value)
+            return SignIn(admission.status, retry_after_s=admission.retry_after_s)
         now = self._clock()
-        session = StaffSession(account.id, account.name, method, now, now + self.settings.session_s)
+        session = StaffSession(account.id, account.name, admission.method, now, now + self.settings.session_s)
         self._active[session.token] = session
-        self._audit(session.staff_id, "staff.session.start", method, {"staff_id": account.id, "method": method})
-        log.info("staff session started", extra={"staff_id": account.id, "method": method})
+        self._audit(session.staff_id, "staff.session.start", admission.method,
+                    {"staff_id": account.id, "method": admission.method})
+        log.info("staff session started", extra={"staff_id": account.id, "method": admission.method})
         return SignIn(SignInStatus.OK, session)
 
     def end(self, session: StaffSession | None, reason: str) -> None:
