@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -48,6 +49,24 @@ def load_or_create_secret(path: Path) -> str:
     return secret
 
 
+@dataclass(frozen=True)
+class HeartbeatOutcome:
+    """How the last heartbeat went (the technician's "is the backend reachable?")."""
+
+    at: float  # wall clock, seconds since the epoch
+    ok: bool
+    error: str = ""  # short, what failed; never a URL's credentials nor a request body
+
+
+_URL_USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+
+
+def _short_error(e: BaseException) -> str:
+    if not isinstance(e, BackendError):  # a bug, not the link: its message may hold anything
+        return f"internal error ({type(e).__name__})"
+    return _URL_USERINFO.sub(r"\1***@", str(e))[:200]
+
+
 def _plain(value):
     if isinstance(value, enum.Enum):
         return value.value
@@ -77,6 +96,28 @@ class BackendLink:
         self._started = time.monotonic()
         self._unsubscribe: list[Callable[[], None]] = []
         self._stop_server: Callable[[], None] | None = None
+        self._heartbeat: HeartbeatOutcome | None = None  # None: not tried yet
+
+    # -- the last heartbeat, for the technician's overview ---------------------------------------
+    @property
+    def last_heartbeat(self) -> HeartbeatOutcome | None:
+        """The last heartbeat's outcome as one record (read it once: the fields belong together)."""
+        return self._heartbeat
+
+    @property
+    def last_heartbeat_at(self) -> float | None:
+        beat = self._heartbeat
+        return None if beat is None else beat.at
+
+    @property
+    def last_heartbeat_ok(self) -> bool | None:
+        beat = self._heartbeat
+        return None if beat is None else beat.ok
+
+    @property
+    def last_heartbeat_error(self) -> str:
+        beat = self._heartbeat
+        return "" if beat is None else beat.error
 
     def attach(self, bus: EventBus) -> None:
         for prefix in ("device.state", "device.status", "device.fault"):
@@ -135,8 +176,11 @@ class BackendLink:
                 self.client.heartbeat(c.Heartbeat(software_version=self.software_version,
                                                   uptime_s=time.monotonic() - self._started,
                                                   outbox_pending=self.outbox.stats().pending))
+                self._heartbeat = HeartbeatOutcome(time.time(), True)
             except BackendError as e:
+                self._heartbeat = HeartbeatOutcome(time.time(), False, _short_error(e))
                 log.info("backend heartbeat failed", extra={"error": str(e)})
-            except Exception:
+            except Exception as e:
+                self._heartbeat = HeartbeatOutcome(time.time(), False, _short_error(e))
                 log.exception("backend heartbeat failed")
             self._stop.wait(self.heartbeat_s)
