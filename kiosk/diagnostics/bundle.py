@@ -1,6 +1,7 @@
 """The diagnostics bundle: one zip a technician can send, holding no secret and no personal data.
 
-Contents (manifest.json lists them with sizes and SHA-256):
+Contents (manifest.json lists them with sizes and SHA-256, and carries the config checksum the
+technician's overview shows, kiosk/diagnostics/overview.py config_checksum):
   config.json      the site config, secrets removed: staff pin_hash/card_hash dropped, the backend
                    credentials file path kept (never the secret it holds)
   devices.json     identity and capabilities of each device, as last known
@@ -24,6 +25,7 @@ from pathlib import Path
 from devicecfg.schema import KioskConfig
 from drivers.device import Device
 from kiosk.diagnostics.health import HealthReport, report_dict
+from kiosk.diagnostics.overview import config_checksum
 from kiosk.logs import redact
 
 # Config keys whose values are secrets or personal, wherever they appear.
@@ -118,6 +120,7 @@ def build_bundle(out: Path, config: KioskConfig, data: Path, *, devices: Sequenc
         config_bytes = files["config.json"].encode()
         manifest = {"kiosk_id": config.kiosk.id, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                     "software_version": software_version, "config_sha256": hashlib.sha256(config_bytes).hexdigest(),
+                    "config_checksum": config_checksum(config),  # as the technician's overview shows it
                     "files": [{"name": e.name, "size": e.size, "sha256": e.sha256} for e in entries]}
         z.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     return Bundle(out, tuple(entries))
