@@ -29,6 +29,7 @@ from kiosk.backend.sender import Sender
 from kiosk.backend.tickets import TicketDesk, TicketPolicy, default_offline_code
 from kiosk.bus import EventBus
 from kiosk.core import Kiosk
+from kiosk.diagnostics.faults import FaultHistory
 from kiosk.keys import ID_HASH, derived_key
 from kiosk.materials import material_key
 from kiosk.services.check_in import CheckIn
@@ -201,6 +202,7 @@ def build_kiosk(
     directory = data_dir(data, config.kiosk.data_dir)
     store = Store(Path(directory) / "kiosk.sqlite3")
     bus = EventBus()
+    faults = FaultHistory(bus)  # subscribed before any device starts: the first faults count too
     devices, unbuilt = build_devices(config)
     supervisor = Supervisor(
         devices,
@@ -229,7 +231,7 @@ def build_kiosk(
     return Kiosk(config=config, bus=bus, store=store, supervisor=supervisor, lockers=lockers,
                  materials=materials, backend=backend, take_number=take_number, check_in=check_in, staff=staff,
                  submissions=submissions, voice=Voice(config.kiosk.voice_prompts, volume=config.kiosk.voice_volume),
-                 technician=TechnicianDesk(config.technician, store, outbox))
+                 technician=TechnicianDesk(config.technician, store, outbox), faults=faults)
 
 
 

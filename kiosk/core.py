@@ -17,6 +17,7 @@ from kiosk.services.availability import Availability, DeviceSnapshot, Journey, a
 
 if TYPE_CHECKING:
     from kiosk.backend.link import BackendLink
+    from kiosk.diagnostics.faults import FaultHistory
     from kiosk.lockers import Lockers
     from kiosk.materials import Materials
     from kiosk.services.check_in import CheckIn
@@ -86,6 +87,7 @@ class Kiosk:
     submissions: Submissions | None = None  # 自助申报 (kiosk/services/submission.py)
     voice: Voice | None = None  # 语音提示 (kiosk/services/voice.py)
     technician: TechnicianDesk | None = None  # 维护模式 (kiosk/services/technician.py)
+    faults: FaultHistory | None = None  # recent device faults for the technician's pages
     # Locker housekeeping runs off the device threads: one worker, in order.
     _locker_work: ThreadPoolExecutor | None = field(default=None, repr=False)
     _reconciled: set[str] = field(default_factory=set, repr=False)
@@ -102,6 +104,8 @@ class Kiosk:
             self.backend.start()
 
     def stop(self) -> None:
+        if self.faults is not None:
+            self.faults.close()
         self.supervisor.stop()
         if self.backend is not None:
             self.backend.stop()

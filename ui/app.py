@@ -25,6 +25,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from ui import i18n
 from ui import theme as T
+from ui.corner_taps import CORNER_DP, CornerTaps
 from ui.idle import IdleWatcher
 from ui.screens.home import HomeScreen
 from ui.screens.checkin import CheckInScreen
@@ -32,6 +33,8 @@ from ui.screens.pickup import PickupScreen
 from ui.screens.services import ServicesScreen
 from ui.screens.staff import StaffScreen
 from ui.screens.submit import SubmitScreen
+from ui.screens.tech_entry import TechEntryScreen
+from ui.screens.technician import TechScreen
 from ui.screens.ticket import TicketScreen
 from ui.widgets.notice import NoticeView
 
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HOME = "home"
+TECH_ENTRY, TECH = "tech_entry", "tech"
 ESCAPE = 27
 IDLE_WARNING_S = 20.0  # the countdown shows this long before the return home (domain.md §10)
 
@@ -69,6 +73,8 @@ class KioskApp(App):
         self.idle = IdleWatcher(self.effective_idle_timeout, self._has_session, self.reset_session,
                                 warn_before=IDLE_WARNING_S, on_warn=self._idle_warn, on_unwarn=self._idle_unwarn)
         self.idle_warning = None
+        self.corner = CornerTaps()
+        self.maintenance_pending = False  # a technician waits for the citizen journey to end
         self._refresh = Clock.create_trigger(self.refresh_availability)
         self._unsubscribe = None
         self._clock_event = None
@@ -99,6 +105,8 @@ class KioskApp(App):
         self.sm.add_widget(CheckInScreen(name="checkin"))
         self.sm.add_widget(StaffScreen(name="staff"))
         self.sm.add_widget(SubmitScreen(name="submit"))
+        self.sm.add_widget(TechEntryScreen(name=TECH_ENTRY))
+        self.sm.add_widget(TechScreen(name=TECH))
         for screen in self.sm.screens:  # 语音提示: a journey screen's step is spoken as it shows
             if "message" in screen.properties():
                 screen.bind(message=self._speak)
@@ -123,7 +131,8 @@ class KioskApp(App):
         from kivy.core.window import Window
 
         self._window = Window
-        Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close,
+                    on_touch_down=self._on_corner_touch)
         self._unsubscribe = self.kiosk.bus.subscribe("device", self._on_device_event)
         self._tick_clock()
         self._clock_event = Clock.schedule_interval(self._tick_clock, 1.0)
@@ -155,6 +164,7 @@ class KioskApp(App):
             self._window.unbind(
                 on_keyboard=self._on_keyboard,
                 on_request_close=self._on_request_close,
+                on_touch_down=self._on_corner_touch,
             )
             self._window.unbind(on_keyboard=self._on_keyboard_settings)
             self._window = None
@@ -172,7 +182,54 @@ class KioskApp(App):
     # -- navigation ------------------------------------------------------------------------------
     def go(self, screen: str) -> None:
         self.close_notice()
+        if screen == HOME and self.maintenance_pending:  # the journey is over: the technician's turn
+            self.maintenance_pending = False
+            screen = TECH_ENTRY
         self.sm.current = screen
+
+    # -- 维护模式 ------------------------------------------------------------------------------
+    def _on_corner_touch(self, window, touch) -> bool:
+        """The hidden gesture; the touch goes on to whatever lies under it (never consumed)."""
+        import time
+
+        from kivy.metrics import dp
+
+        if self.corner.touch(touch.x, window.height - touch.y, dp(CORNER_DP), time.monotonic()):
+            Clock.schedule_once(lambda _dt: self.request_maintenance())
+        return False
+
+    def request_maintenance(self) -> None:
+        """The technician asks in: at once on the home screen; during a citizen journey, when it
+        ends or by ending it (never under an open door or a printing ticket)."""
+        desk = self.kiosk.technician
+        if self.sm is None or self.sm.current in (TECH_ENTRY, TECH) or desk is None:
+            return
+        if self.sm.current == HOME:
+            self.go(TECH_ENTRY)
+            return
+        from ui.widgets.tech_defer import TechDeferView
+
+        self.close_notice()
+        view = TechDeferView(busy=bool(getattr(self.sm.current_screen, "busy", False)))
+        view.bind(on_choice=self._deferred)
+        self.notice = view
+        view.bind(on_dismiss=self._notice_closed)
+        view.open(animation=False)
+
+    def _deferred(self, view, choice: str) -> None:
+        view.dismiss(animation=False)
+        if choice == "wait":
+            self.maintenance_pending = True
+            log.info("maintenance mode: waiting for the citizen journey to end")
+        elif choice == "abort" and not getattr(self.sm.current_screen, "busy", False):
+            log.info("maintenance mode: the citizen journey was ended by the technician")
+            self.maintenance_pending = True
+            self.reset_session()
+
+    def enter_maintenance(self, session) -> None:
+        """A technician signed in: the kiosk is out of service until they leave."""
+        self.sm.get_screen(TECH).session = session
+        self.go(TECH)
 
     def go_home(self) -> None:
         self.go(HOME)
@@ -208,6 +265,8 @@ class KioskApp(App):
 
     # -- idle return home ------------------------------------------------------------------------
     def effective_idle_timeout(self) -> float:
+        if self.sm is not None and self.sm.current == TECH and self.kiosk.technician is not None:
+            return self.kiosk.technician.settings.idle_s  # a technician reads and waits for devices
         return self.idle_timeout * (T.ELDER_IDLE_FACTOR if self.elder else 1.0)
 
     def _has_session(self) -> bool:
@@ -250,6 +309,9 @@ class KioskApp(App):
                 self.sm.current = HOME
         self.lang = i18n.DEFAULT_LANG
         self.elder = False
+        if self.maintenance_pending and self.sm is not None:  # the journey ended: the technician's turn
+            self.maintenance_pending = False
+            self.sm.current = TECH_ENTRY
 
     # -- clock and devices -----------------------------------------------------------------------
     def _tick_clock(self, *_args) -> None:

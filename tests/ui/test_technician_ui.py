@@ -1,0 +1,226 @@
+"""维护模式 through the touch UI on the real simulated hall: the hidden corner gesture, the
+technician PIN and its lockout, entry deferred during a citizen journey, the out-of-service
+banner, and each device page's checks against the simulators, failing devices included."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from drivers.sim import registry
+from tests.ui.kivyhelp import pump, pump_until, screenshot, settle, tap, texts
+
+pytestmark = pytest.mark.ui
+
+PIN = "135790"  # the simulated hall's demo technician (devicecfg/sites/simulated-hall.toml)
+
+
+def corner_taps(app, n: int = 5) -> None:
+    """Five taps on the top-left corner (the hall name), as a technician does."""
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+
+    for _ in range(n):
+        touch = UnitTestTouch(20, Window.height - 20)
+        touch.touch_down()
+        touch.touch_up()
+        pump(1)
+    pump(2)
+
+
+def audit(kiosk) -> list[tuple[str, dict]]:
+    return [(a, json.loads(d) if d.startswith("{") else d)
+            for a, d in kiosk.store.query("SELECT action, detail FROM audit WHERE action LIKE 'tech.%' ORDER BY id")]
+
+
+def enter_pin(screen, pin: str = PIN) -> None:
+    for d in pin:
+        tap(screen.keys[d])
+    assert screen.dots == "●" * len(pin)  # dots, never the digits
+    tap(screen.keys["ok"])
+    assert pump_until(lambda: screen.stage != "checking", 10)
+
+
+def sign_in(app):
+    settle(app)
+    corner_taps(app)
+    assert pump_until(lambda: app.sm.current == "tech_entry", 3)
+    settle(app)
+    enter_pin(app.sm.get_screen("tech_entry"))
+    assert pump_until(lambda: app.sm.current == "tech", 3), app.sm.get_screen("tech_entry").detail
+    settle(app)
+    return app.sm.get_screen("tech")
+
+
+def act(screen, label: str, timeout: float = 20.0) -> None:
+    """Press the page's action button whose text starts with ``label`` and wait for its result."""
+    button = next(b for b in screen.ids.actions.children if b.text.startswith(label))
+    tap(button)
+    assert pump_until(lambda: not screen.working, timeout), f"{label}: still working"
+    pump(2)
+
+
+def nav(screen, device_id: str) -> None:
+    tap(next(b for b in screen.ids.nav.children if b.text.endswith(device_id)))
+    pump(2)
+    assert screen.page == "device" and screen.device_id == device_id
+
+
+def test_gesture_and_pin_enter_the_mode_out_of_service_and_exit_is_audited(hall_app):
+    app, kiosk = hall_app
+    screen = sign_in(app)
+    assert kiosk.technician.out_of_service
+    shown = " ".join(texts(app.root))
+    assert "暂停为市民服务" in shown  # the notice anyone walking up reads
+    for device in ("printer", "idcard", "camera", "locker0"):
+        assert any(device in t for t in texts(screen.ids.rows)), device
+    assert any(t.startswith("后台连接") for t in texts(screen.ids.rows))
+    assert any("配置校验码" in t for t in texts(screen.ids.rows))
+    screenshot("tech_overview")
+    tap(screen.ids.exit)
+    assert pump_until(lambda: app.sm.current == "home", 3)
+    assert not kiosk.technician.out_of_service
+    actions = [a for a, _ in audit(kiosk)]
+    assert actions == ["tech.mode.enter", "tech.mode.exit"]
+    assert audit(kiosk)[-1][1]["reason"] == "logout"
+    sent = [t for (t,) in kiosk.store.query("SELECT type FROM outbox WHERE type LIKE 'tech.%' ORDER BY seq")]
+    assert sent == ["tech.mode.enter", "tech.mode.exit"]  # reported to the backend too
+
+
+def test_four_taps_or_taps_elsewhere_do_nothing(hall_app):
+    app, _ = hall_app
+    settle(app)
+    corner_taps(app, 4)
+    assert app.sm.current == "home"
+
+
+def test_wrong_pins_lock_the_entry(hall_app):
+    app, kiosk = hall_app
+    settle(app)
+    corner_taps(app)
+    assert pump_until(lambda: app.sm.current == "tech_entry", 3)
+    screen = app.sm.get_screen("tech_entry")
+    for n in range(4):
+        enter_pin(screen, "000000")
+        assert screen.detail == "密码不正确", n
+    enter_pin(screen, "000000")
+    assert "请 5 分钟后再试" in screen.detail
+    enter_pin(screen, PIN)  # the right PIN, while locked out
+    assert app.sm.current == "tech_entry" and "分钟后再试" in screen.detail
+    screenshot("tech_locked")
+    assert [a for a, _ in audit(kiosk)] == ["tech.pin.wrong"] * 5  # refused unchecked while locked
+    assert not kiosk.technician.out_of_service
+
+
+def test_entry_waits_for_the_citizen_journey_to_end(hall_app):
+    app, kiosk = hall_app
+    settle(app)
+    app.go("services")  # a citizen is choosing a service
+    settle(app)
+    corner_taps(app)
+    assert app.notice is not None and "市民正在办理业务" in " ".join(texts(app.notice))
+    screenshot("tech_defer")
+    tap(app.notice.buttons["wait"])
+    assert app.sm.current == "services" and app.maintenance_pending  # the citizen goes on
+    app.go_home()  # their journey ends
+    assert pump_until(lambda: app.sm.current == "tech_entry", 3)
+    assert not kiosk.technician.out_of_service  # not before the PIN
+
+
+def test_entry_can_end_the_journey_but_never_under_an_open_door(hall_app):
+    app, _ = hall_app
+    settle(app)
+    app.go("services")
+    settle(app)
+    app.sm.current_screen.busy = True  # as a screen is while a door is open or a ticket prints
+    corner_taps(app)
+    assert app.notice.buttons["abort"].disabled
+    assert "柜门打开或正在打印" in " ".join(texts(app.notice))
+    tap(app.notice.buttons["cancel"])
+    assert app.notice is None and app.sm.current == "services" and not app.maintenance_pending
+    app.sm.current_screen.busy = False
+    corner_taps(app)
+    tap(app.notice.buttons["abort"])
+    assert pump_until(lambda: app.sm.current == "tech_entry", 3)
+
+
+def test_printer_page_checks_pass_then_fail_out_of_paper(hall_app):
+    app, kiosk = hall_app
+    screen = sign_in(app)
+    nav(screen, "printer")
+    assert any(t.startswith("状态：正常") for t in texts(screen.ids.rows))
+    act(screen, "内部检测")
+    assert not screen.warn and "通信正常" in screen.result
+    printed_before = len(registry.simulator_for("printer", {}).tickets)
+    act(screen, "打印测试票")
+    assert not screen.warn, screen.result
+    assert len(registry.simulator_for("printer", {}).tickets) == printed_before + 1
+    registry.simulator_for("printer", {}).set_paper("out")
+    assert pump_until(lambda: any("需人工处理" in t for t in texts(screen.ids.rows)), 10)
+    act(screen, "内部检测")
+    assert screen.warn and "纸" in screen.result, screen.result
+    assert any("纸" in t for t in texts(screen.ids.rows)[1:]), "the fault is listed with its hint"
+    screenshot("tech_printer_paper_out")
+    act(screen, "打印测试票")
+    assert screen.warn
+    checks = [d for a, d in audit(kiosk) if a == "tech.check.internal"]
+    assert [c["ok"] for c in checks] == [True, False]
+
+
+def test_locker_page_opens_an_empty_door_and_reports_a_board_offline(hall_app):
+    app, kiosk = hall_app
+    screen = sign_in(app)
+    nav(screen, "locker0")
+    act(screen, "内部检测")
+    assert not screen.warn, screen.result
+    tap(next(b for b in screen.ids.actions.children if b.text.startswith("开指定空柜门")))
+    pump(2)
+    door = next(b for b in reversed(screen.ids.actions.children) if b.text[-1].isdigit())
+    number = int(door.text.split()[-1])
+    act(screen, door.text)
+    assert not screen.warn, screen.result
+    sim = registry.simulator_for("locker", {})
+    board, lock = (0, number) if number <= 16 else (1, number - 16)
+    assert sim.unlocks(board, lock), "the board was told to open the chosen door"
+    sim.close_door(board, lock)
+    tap(next(b for b in screen.ids.actions.children if b.text == "返回"))
+    pump(2)
+    sim.set_board_offline(0)
+    act(screen, "内部检测")
+    assert screen.warn, screen.result
+    screenshot("tech_locker_offline")
+    assert any(a == "tech.door.open" or a.startswith("tech.door") for a, _ in audit(kiosk))
+
+
+def test_camera_page_shows_a_test_frame(hall_app):
+    app, _ = hall_app
+    screen = sign_in(app)
+    nav(screen, "camera")
+    act(screen, "拍摄测试画面", 30)
+    assert screen.has_preview and screen.ids.preview.texture is not None, screen.result
+    screenshot("tech_camera")
+
+
+def test_live_trace_shows_decoded_bytes(hall_app):
+    app, kiosk = hall_app
+    screen = sign_in(app)
+    nav(screen, "printer")
+    tap(next(b for b in screen.ids.actions.children if b.text == "实时报文"))
+    assert screen.page == "trace"
+    assert pump_until(lambda: len(screen.ids.rows.children) > 2, 15), "the printer's status polls show up"
+    assert any("DLE EOT" in t or "→" in t for t in texts(screen.ids.rows))
+    screenshot("tech_trace")
+    tap(screen.ids.exit)
+    assert pump_until(lambda: app.sm.current == "home", 3)
+    assert kiosk.supervisor.devices["printer"]._tap is None  # the trace stopped with the mode
+
+
+def test_idle_technician_is_signed_out(hall_app):
+    app, kiosk = hall_app
+    screen = sign_in(app)
+    kiosk.technician.settings = kiosk.technician.settings.model_copy(update={"idle_s": 0.5})
+    app.idle.warn_before = 0.1
+    assert pump_until(lambda: app.sm.current == "home", 10)
+    assert screen.session is None and not kiosk.technician.out_of_service
+    assert audit(kiosk)[-1][0] == "tech.mode.exit" and audit(kiosk)[-1][1]["reason"] == "idle"
