@@ -67,7 +67,10 @@ _FAULTS = {
 class EscPosPrinter(Device):
     kind = DeviceKind.PRINTER
     status_type = PrinterStatus
-    counters = ("tickets_printed", "test_tickets", "jobs_failed", "jobs_expired", "cuts", "void_slips")
+    # Ticket counters (tickets_printed, jobs_failed, jobs_expired) count citizens' tickets only; a test
+    # job (PrintJob.test) counts as test_tickets or test_tickets_failed, never as one of those.
+    counters = ("tickets_printed", "test_tickets", "test_tickets_failed", "jobs_failed", "jobs_expired", "cuts",
+                "void_slips")
 
     def __init__(
         self,
@@ -110,7 +113,12 @@ class EscPosPrinter(Device):
             from drivers.printer.layout import Text, render
 
             result = self.print(PrintJob(render([Text("*** 测试 TEST ***", 2, True), Text("打印机自检正常")], self.printer_model), test=True))
-            return HealthResult(level, result.printed, "测试票打印成功" if result.printed else f"测试票未打印：{result.reason}", result.reason_en)
+            details = (("job_id", str(result.job_id)), ("outcome", result.outcome.value), ("seconds", f"{result.seconds:.2f}"))
+            if result.printed:
+                return HealthResult(level, True, "测试票打印成功（标有“测试”，不计入票数）",
+                                    "test ticket printed (marked 测试, not counted as a ticket)", details)
+            return HealthResult(level, False, f"测试票未打印：{result.reason}",
+                                f"test ticket not printed: {result.reason_en or result.outcome.value}", details)
         return super().check_health(level)
 
     # -- status ----------------------------------------------------------------------------
@@ -172,11 +180,11 @@ class EscPosPrinter(Device):
             started = time.monotonic()
             result = self._print(job)
             result = dataclasses.replace(result, seconds=time.monotonic() - started)
-            self.stats.incr(
-                {Outcome.EXPIRED: "jobs_expired", Outcome.FAILED: "jobs_failed"}.get(
-                    result.outcome, "test_tickets" if job.test else "tickets_printed"
-                )
-            )
+            if job.test:  # a technician's test: never in the ticket counters, printed or not
+                self.stats.incr("test_tickets" if result.printed else "test_tickets_failed")
+            else:
+                self.stats.incr({Outcome.EXPIRED: "jobs_expired", Outcome.FAILED: "jobs_failed"}.get(
+                    result.outcome, "tickets_printed"))
             self.stats.incr("operations_ok" if result.printed else "operations_failed")
             self.notify("printer.job", result)
             return result
