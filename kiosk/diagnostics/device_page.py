@@ -58,7 +58,10 @@ class UnknownDevice(KeyError):
 
 
 def device_page(kiosk, device_id: str, faults: FaultHistory | None = None) -> DevicePage:
-    """The page of a configured device (built or not). Raises UnknownDevice for any other id."""
+    """The page of a configured device (built or not); its faults from `faults`, by default the
+    kiosk's own history (``kiosk.faults``). Raises UnknownDevice for any other id."""
+    if faults is None:
+        faults = getattr(kiosk, "faults", None)
     device = kiosk.supervisor.devices.get(device_id)
     recent = tuple(faults.recent(device_id)) if faults is not None else ()
     if device is None:

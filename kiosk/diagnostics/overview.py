@@ -77,9 +77,12 @@ def config_checksum(config: KioskConfig) -> str:
 
 
 def collect_overview(kiosk, faults: FaultHistory | None = None) -> Overview:
-    """What the overview screen shows, read from a running (or merely built) kiosk.Kiosk."""
+    """What the overview screen shows, read from a running (or merely built) kiosk.Kiosk; the
+    device problems from `faults`, by default the kiosk's own history (``kiosk.faults``)."""
     from kiosk.composition import software_version
 
+    if faults is None:
+        faults = getattr(kiosk, "faults", None)
     supervisor = kiosk.supervisor
     models = {d.id: d.model for d in kiosk.config.devices}
     devices = tuple(glance(d, faults) for d in supervisor.devices.values())

@@ -16,7 +16,7 @@ from kiosk.bus import EventBus
 from kiosk.composition import build_kiosk, software_version
 from kiosk.diagnostics.bundle import build_bundle
 from kiosk.diagnostics.faults import FaultHistory
-from kiosk.diagnostics.overview import collect_overview, config_checksum
+from kiosk.diagnostics.overview import collect_overview, config_checksum, glance
 from kiosk.supervisor import Unbuilt
 from tests.support import wait_for
 
@@ -57,12 +57,13 @@ def test_paper_out_shows_in_the_overview_and_the_history(hall):
         faults.close()
 
 
-def test_without_a_history_the_state_explains_itself(hall):
+def test_the_kiosks_own_history_by_default_and_the_state_alone_without_one(hall):
+    printer = hall.supervisor.devices["printer"]
     registry.simulator_for("printer", {}).set_paper("out")
-    hall.supervisor.devices["printer"].wake.set()
-    assert wait_for(lambda: not _printer_line(collect_overview(hall)).usable, 10)
-    line = _printer_line(collect_overview(hall))
-    assert line.problem_code == "user_error" and line.hint is ActionHint.CLEAR and line.problem
+    printer.wake.set()
+    assert wait_for(lambda: _printer_line(collect_overview(hall)).problem_code == "paper_out", 10)  # kiosk.faults
+    bare = glance(printer)  # no history at all: the state explains itself
+    assert not bare.usable and bare.problem_code == "user_error" and bare.hint is ActionHint.CLEAR and bare.problem
 
 
 def test_a_board_offline_is_a_warning_on_a_line_that_still_serves(hall):
