@@ -9,6 +9,7 @@ import json
 import pytest
 
 from drivers.sim import registry
+from tests.kiosk.test_lockers_in_the_kiosk import person_closes_doors
 from tests.ui.kivyhelp import pump, pump_until, screenshot, settle, tap, texts
 
 pytestmark = pytest.mark.ui
@@ -224,3 +225,34 @@ def test_idle_technician_is_signed_out(hall_app):
     assert pump_until(lambda: app.sm.current == "home", 10)
     assert screen.session is None and not kiosk.technician.out_of_service
     assert audit(kiosk)[-1][0] == "tech.mode.exit" and audit(kiosk)[-1][1]["reason"] == "idle"
+
+
+def test_guided_print_check_records_the_technicians_verdict(hall_app):
+    app, kiosk = hall_app
+    screen = sign_in(app)
+    nav(screen, "printer")
+    tap(next(b for b in screen.ids.actions.children if b.text.startswith("引导检测")))
+    assert screen.page == "guided"
+    assert pump_until(lambda: any(b.text == "合格" for b in screen.ids.actions.children), 20), screen.result
+    screenshot("tech_guided_print")
+    tap(next(b for b in screen.ids.actions.children if b.text == "合格"))
+    assert pump_until(lambda: "检测通过" in screen.result, 10), screen.result
+    checks = [d for a, d in audit(kiosk) if a == "tech.check.interactive"]
+    assert len(checks) == 1 and checks[0]["verdict"] == "pass" and checks[0]["device"] == "printer"
+
+
+def test_guided_door_check_passes_when_the_door_is_closed(hall_app, stop):
+    app, kiosk = hall_app
+    screen = sign_in(app)
+    nav(screen, "locker0")
+    tap(next(b for b in screen.ids.actions.children if b.text.startswith("引导检测")))
+    door = next(b for b in reversed(screen.ids.actions.children) if b.text != "返回")
+    number = int("".join(ch for ch in door.text if ch.isdigit()))
+    tap(door)
+    sim = registry.simulator_for("locker", {})
+    person_closes_doors(sim, stop)  # the technician closes the door once it has swung open
+    board, lock = (0, number) if number <= 16 else (1, number - 16)
+    assert pump_until(lambda: "检测通过" in screen.result, 20), screen.result
+    assert sim.unlocks(board, lock)
+    checks = [d for a, d in audit(kiosk) if a == "tech.check.interactive"]
+    assert checks[-1]["verdict"] == "pass"

@@ -572,6 +572,7 @@ class TechScreen(Screen):
 
         if self._trace is not None:
             self._rows([(format_record(r), False) for r in self._trace[1].records()[-TRACE_LINES:]])
+            self.ids.scroll.scroll_y = 0  # follow the newest bytes, at the bottom
 
     def _stop_trace(self) -> None:
         if self._trace is not None:
@@ -581,17 +582,30 @@ class TechScreen(Screen):
             context.__exit__(None, None, None)
 
     # -- guided checks --------------------------------------------------------------------------
-    def start_guided(self, spec) -> None:
+    def start_guided(self, spec, **params) -> None:
+        from kiosk.diagnostics.guided import Refused
+
         self._stop_work()
         self._clear_page()
         self.page = "guided"
         self.title = self._pick(spec.title, spec.title_en)
-        self._guided = spec.build(self.kiosk, self.desk.audit, self.session.technician_id)
+        back = (self._tr("back"), lambda: self.show_device(self.device_id), True)
+        if spec.parameter == "number" and not params:  # which door: the empty ones, as the check says
+            self.result = self._tr("tech.choose_door")
+            self._actions([(c.label, lambda c=c: self.start_guided(spec, number=c.number, cabinet=c.cabinet), True)
+                           for c in spec.choices] + [back])
+            return
+        try:
+            self._guided = spec.build(self.kiosk, self.desk.audit, self.session.technician_id, **params)
+        except Refused as e:
+            self._say(False, e.text, e.text_en)
+            self._actions([back])
+            return
         self._guided.start()
         self._guided_rows()
 
     def _guided_rows(self) -> None:
-        from kiosk.diagnostics.guided import StepKind, Verdict
+        from kiosk.diagnostics.guided import Verdict
 
         check = self._guided
         if check is None:
@@ -612,7 +626,7 @@ class TechScreen(Screen):
             self._say(True, f"{step.text}　{note}".strip(), f"{step.text_en}  {note}".strip())
             wanted = ([(self._tr("tech.pass"), lambda: check.judge(True), True),
                        (self._tr("tech.fail"), lambda: check.judge(False), True)]
-                      if step.kind is StepKind.VERDICT else [])
+                      if s.awaiting_verdict else [])
             wanted.append((self._tr("tech.cancel"), check.cancel, True))
         if [b.text for b in reversed(self.ids.actions.children)] != [t for t, _, _ in wanted]:
             self._actions(wanted)
