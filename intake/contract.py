@@ -93,6 +93,28 @@ class EventAck(Message):
     acked: list[Key] = Field(description="keys the backend now holds, new or already held")
 
 
+# Events the backend acts on carry a typed payload (the OpenAPI document lists them under the
+# postEvents operation's ``x-event-payloads``); any other event's payload is stored as it came.
+BUNDLE_EVENT = "diagnostics.bundle"
+MAX_BUNDLE_BYTES = 2 * 1024 * 1024  # a batch with one bundle stays well under the 8 MiB request cap
+
+
+class DiagnosticsBundle(Message):
+    """Payload of `diagnostics.bundle`: a technician's redacted diagnostics zip (config without
+    secrets, devices, statistics, health, events, logs; no personal data), sent when no USB stick
+    was at hand. The backend keeps the zip for the hall's staff (reference server: the `/staff`
+    page) and stores the event without its content."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}\.zip$", description="file name to save it as")]
+    size: Int = Field(ge=1, le=MAX_BUNDLE_BYTES, description="bytes of the zip")
+    sha256: Sha256Hex = Field(description="hex SHA-256 of the zip")
+    technician: Text | None = Field(default=None, description="the technician account that sent it")
+    content_base64: str = Field(max_length=(MAX_BUNDLE_BYTES + 2) // 3 * 4, description="the zip, base64 (RFC 4648)")
+
+
+EVENT_PAYLOADS: dict[str, type[Message]] = {BUNDLE_EVENT: DiagnosticsBundle}
+
+
 class Heartbeat(Message):
     software_version: Text
     uptime_s: Number = Field(ge=0)

@@ -81,7 +81,14 @@ def put_inventory(kiosk_id: CodeParam, inventory: Inventory, signer: SignedKiosk
 
 @router.post("/events", operation_id="postEvents", response_model=EventAck, responses=problems(400, 401, 422))
 def post_events(batch: EventBatch, signer: SignedKiosk, b: State) -> EventAck:
-    """Outbox events; each key stored once (a repeat is acked again, not stored twice)."""
+    """Outbox events; each key stored once (a repeat is acked again, not stored twice).
+
+    Acted on: `ticket.issued` (a ticket the kiosk numbered offline), `locker.deposit` and
+    `locker.pickup` (the case's state), `diagnostics.bundle` (a technician's redacted
+    diagnostics zip, kept for the hall's staff; payload `DiagnosticsBundle`, at most 2 MiB of
+    zip). `x-event-payloads` names the payload schema of each typed event. Every other type is
+    stored as sent. An event whose payload does not check out is still acknowledged (and an
+    alarm raised), so that it never holds up the events behind it."""
     return EventAck(acked=events.receive(b.db, signer, batch, b.clock()))
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from devicecfg import KioskConfig, load_config
+from intake.contract import API, EVENT_PAYLOADS
 from intake.server import api, problems, staff
 from intake.server.auth import SECURITY_REQUIREMENT, SECURITY_SCHEMES, SignatureMiddleware, Verifier, needs_signature
 from intake.server.business_day import BusinessDays, Clock, parse_day_start
@@ -23,7 +24,7 @@ from intake.server.materials import MaterialStore
 from intake.server.state import Backend
 
 TITLE = "Window intake backend (窗口受理后台)"
-VERSION = "1.0.0"  # of the contract under /api/v1; bump with any change to intake/openapi.json
+VERSION = "1.1.0"  # of the contract under /api/v1; bump with any change to intake/openapi.json
 DESCRIPTION = """\
 What a government service hall's self-service kiosk (政务服务自助终端) exchanges with the
 hall's window intake backend: inventory, events, heartbeats, queue tickets, appointments,
@@ -87,11 +88,25 @@ def _build(state: Backend | None) -> FastAPI:
                 if needs_signature(path):
                     for operation in item.values():
                         operation["security"] = SECURITY_REQUIREMENT
+            _add_event_payloads(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _add_event_payloads(schema: dict[str, Any]) -> None:
+    """The typed payloads of the events the backend acts on (contract.EVENT_PAYLOADS), as
+    schemas, named from postEvents by ``x-event-payloads``: {event type: $ref}."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    refs = {}
+    for event_type, model in sorted(EVENT_PAYLOADS.items()):
+        components[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        refs[event_type] = {"$ref": f"#/components/schemas/{model.__name__}"}
+    post = schema["paths"].get(f"{API}/events", {}).get("post")
+    if post is not None:
+        post["x-event-payloads"] = refs
 
 
 def openapi_document() -> str:

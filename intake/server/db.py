@@ -119,6 +119,22 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (kiosk_id, key)
     );
     """,
+    """
+    -- Diagnostics bundles kiosks sent (event diagnostics.bundle): the zip is a file,
+    -- bundles/<sha256>.zip next to this database; the row says whose it is.
+    CREATE TABLE bundles (
+        id INTEGER PRIMARY KEY,
+        kiosk_id TEXT NOT NULL,
+        event_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        technician TEXT,
+        sent_at REAL NOT NULL,              -- the event's time (the kiosk's clock)
+        received_at REAL NOT NULL,
+        UNIQUE (kiosk_id, event_key)
+    );
+    """,
 )
 
 

@@ -25,6 +25,7 @@ from fastapi import APIRouter, Depends, Path as PathParam, Request
 from fastapi.responses import HTMLResponse, Response
 from PIL import Image
 
+from intake.server import bundles
 from intake.server.problems import ProblemError
 from intake.server.state import Backend, backend
 
@@ -130,6 +131,9 @@ def staff_page(token: Staff, b: State) -> HTMLResponse:
     device_alarms = event_rows(" OR ".join(["type GLOB ?"] * len(_ALARM_GLOBS)), _ALARM_GLOBS)
     server_alarms = [[e(when(a["created_at"])), e(a["kiosk_id"]), e(a["kind"]), e(summarise(a["detail"]))]
                      for a in db.query("SELECT * FROM alarms ORDER BY id DESC LIMIT 30")]
+    bundle_rows = [[e(when(r["received_at"])), e(r["kiosk_id"]), e(r["technician"] or ""),
+                    f'<a href="/staff/bundles/{int(r["id"])}{e(query)}" download="{e(r["name"])}">{e(r["name"])}</a>',
+                    e(f'{r["size"]:,}')] for r in bundles.recent(db)]
 
     body = f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30">
@@ -150,8 +154,22 @@ h2{{margin-top:1.5em}}</style></head><body>
 {_table(["时间 Time", "终端 Kiosk", "事件 Event", "内容 Details"], device_alarms, "暂无告警 No device alarms")}
 <h2>后台告警 Backend alarms</h2>
 {_table(["时间 Time", "终端 Kiosk", "类型 Kind", "内容 Details"], server_alarms, "暂无告警 No backend alarms")}
+<h2>诊断包 Diagnostics bundles</h2>
+{_table(["时间 Time", "终端 Kiosk", "技术员 Technician", "文件 File", "字节 Bytes"], bundle_rows, "暂无诊断包 No bundles")}
 </body></html>"""
     return HTMLResponse(body, headers=_HEADERS)
+
+
+@router.get("/staff/bundles/{bundle_id}")
+def bundle_zip(bundle_id: Annotated[int, PathParam(ge=1)], token: Staff, b: State) -> Response:
+    """A diagnostics bundle a kiosk sent (redacted at the kiosk: no secrets, no personal data)."""
+    r = bundles.row(b.db, bundle_id)
+    path = bundles.path_of(b.db, r["sha256"]) if r is not None else None
+    if path is None or not path.exists():
+        raise ProblemError(404, "no such bundle", "not received, or its file was removed")
+    return Response(path.read_bytes(), media_type="application/zip", headers={
+        "Content-Disposition": f"attachment; filename=\"{r['name']}\"", "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/staff/materials/{sha256}/thumb.jpg")
