@@ -143,10 +143,14 @@ def _lockers_ready(hall):
     return registry.simulator_for("locker", {})
 
 
-def _set_state(hall, numbers, state: CompartmentState) -> None:
+def _occupy(hall, sim, numbers) -> None:
+    """A certificate in each of ``numbers``: in the box (and seen by the board), then in the ledger."""
+    for n in numbers:
+        sim.put_item(*_where(n))
+    hall.lockers.refresh_all()  # the patrol reads the last polled sensors: they must see the items first
     with hall.store.transaction() as db:
         for n in numbers:
-            hall.lockers.ledger.set_compartment(db, (CAB, n), state, time.time())
+            hall.lockers.ledger.set_compartment(db, (CAB, n), CompartmentState.OCCUPIED, time.time())
 
 
 def _where(number: int) -> tuple[int, int]:
@@ -156,8 +160,7 @@ def _where(number: int) -> tuple[int, int]:
 def test_occupied_refused_empty_opened_kept_true_in_the_ledger_and_restored_when_closed(hall):
     sim = _lockers_ready(hall)
     lockers, audit = hall.lockers, audit_of(hall)
-    _set_state(hall, [1], CompartmentState.OCCUPIED)  # a citizen's certificate is in 1
-    sim.put_item(0, 1)
+    _occupy(hall, sim, [1])  # a citizen's certificate is in 1
 
     refused = open_compartment(lockers, CAB, 1, audit, ACTOR)
     assert not refused.opened and refused.outcome is DoorOutcome.REFUSED and "证件" in refused.text
@@ -193,10 +196,7 @@ def test_cycle_opens_every_empty_compartment_records_each_and_can_be_stopped(hal
     sim = _lockers_ready(hall)
     lockers, audit = hall.lockers, audit_of(hall)
     empty = [3, 4, 20]
-    occupied = [n for n in range(1, 33) if n not in empty]
-    _set_state(hall, occupied, CompartmentState.OCCUPIED)
-    for n in occupied:
-        sim.put_item(*_where(n))
+    _occupy(hall, sim, [n for n in range(1, 33) if n not in empty])
     seen = []
 
     results = cycle_empty(lockers, audit, ACTOR, on_progress=seen.append)
