@@ -300,6 +300,13 @@ def restore_tested(lockers: Lockers | None, audit: TechAudit, actor: str) -> lis
     return out
 
 
+def restore_compartment(lockers: Lockers, cabinet: str, number: int, audit: TechAudit, actor: str) -> DoorRestore:
+    """:func:`restore_tested` for one compartment (e.g. once a guided check saw its door close)."""
+    r = _restore(lockers, cabinet, number, actor)
+    audit.record(actor, "locker.restore", {"cabinet": cabinet, "number": number, "restored": r.restored})
+    return r
+
+
 def _board_online(lockers: Lockers, c: Compartment) -> bool:
     online = getattr(lockers.hardware[c.device], "board_online", None)
     return True if online is None else bool(online(c.board))
@@ -395,7 +402,10 @@ def _restore(lockers: Lockers, cabinet: str, number: int, actor: str) -> DoorRes
 
     name, where = f"{number}号柜", f"compartment {number} ({cabinet})"
     keys = _tested_keys(lockers)
-    c = lockers.compartments[(cabinet, number)]
+    c = lockers.compartments.get((cabinet, number))
+    if c is None or c.key not in keys:  # only what a test took out of service: the rest is for staff
+        return DoorRestore(cabinet, number, False, f"{name}不是测试打开的柜门，请由工作人员处理",
+                           f"{where} was not opened by a test: staff restore it")
     with lockers._lock:
         if lockers.compartment_state(cabinet, number) is not CompartmentState.OUT_OF_SERVICE or lockers.alarms.open_alarms(c.key):
             keys.discard(c.key)  # someone else has it now (staff restored it, or an alarm): not ours to restore

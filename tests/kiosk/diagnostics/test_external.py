@@ -22,6 +22,7 @@ from kiosk.diagnostics.external import (
     mask_code,
     open_compartment,
     print_test_ticket,
+    restore_compartment,
     restore_tested,
 )
 from kiosk.lockers import CompartmentState
@@ -186,10 +187,12 @@ def test_occupied_refused_empty_opened_kept_true_in_the_ledger_and_restored_when
     assert [(r.number, r.restored) for r in back] == [(2, True)]
     assert lockers.compartment_state(CAB, 2) is CompartmentState.EMPTY
     assert restore_tested(lockers, audit, ACTOR) == []
+    not_ours = restore_compartment(lockers, CAB, 1, audit, ACTOR)  # occupied, never tested: not for us to touch
+    assert not not_ours.restored and lockers.compartment_state(CAB, 1) is CompartmentState.OCCUPIED
 
     opens = actions(hall, "tech.locker.open")
     assert [(r["number"], r["outcome"]) for r in opens] == [(1, "refused"), (99, "refused"), (2, "opened"), (2, "refused")]
-    assert [r["restored"] for r in actions(hall, "tech.locker.restore")] == [False, True]
+    assert [r["restored"] for r in actions(hall, "tech.locker.restore")] == [False, True, False]
 
 
 def test_cycle_opens_every_empty_compartment_records_each_and_can_be_stopped(hall):
