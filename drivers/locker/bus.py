@@ -13,7 +13,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from drivers.device import ActionHint, Device, DeviceFault, DeviceInfo, DeviceKind, DeviceStatus
+from drivers.device import (
+    ActionHint,
+    Device,
+    DeviceFault,
+    DeviceInfo,
+    DeviceKind,
+    DeviceStatus,
+    HealthLevel,
+    HealthResult,
+)
 from drivers.errors import PortTimeout
 from drivers.locker import bcc8a, kerong
 from drivers.locker.types import BoardStatus, Door, FramingError, Item, Polarity
@@ -194,6 +203,20 @@ class LockerBus(Device):
         self._sweep()
         if not any(b.online for b in self._boards.values()):
             raise PortTimeout(self.port, "no lock board answers any more")
+
+    def check_health(self, level: HealthLevel) -> HealthResult:
+        """The internal check also names each board that does not answer: the line still serves
+        through the others, but a technician must hear which address is silent."""
+        result = super().check_health(level)
+        if level is not HealthLevel.INTERNAL or not result.ok:
+            return result
+        silent = [a for a in self.boards if not self.board_online(a)]
+        if not silent:
+            return result
+        names = ", ".join(map(str, silent))
+        return HealthResult(level, False, f"锁控板 {names} 无应答：请检查该板电源、RS-485 接线和地址拨码",
+                            f"lock board {names} does not answer: check its power, RS-485 wiring and address switch",
+                            (*result.details, ("silent_boards", names)))
 
     def _poll(self, t: Transport) -> None:  # pragma: no cover - poll() is overridden
         self._sweep()

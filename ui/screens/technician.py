@@ -444,6 +444,13 @@ class TechScreen(Screen):
         def done(h) -> None:
             if not self._failed(h):
                 words = (h.problem.text, h.problem.text_en) if h.problem else (h.text, h.text_en)
+                if h.problem is not None and h.problem.code == h.state.value and self.kiosk.faults is not None:
+                    # a device already in trouble raises no new fault during the check: the fault
+                    # that put it there says more than its state (out of paper, not "needs a person")
+                    from kiosk.diagnostics.faults import main_problem
+
+                    cause = main_problem(self.kiosk.faults.since_usable(device.device_id), h.state)
+                    words = (cause.text, cause.text_en) if cause is not None else words
                 self._say(h.ok, *words)
             self._device_actions()
 
@@ -506,7 +513,9 @@ class TechScreen(Screen):
         self.page = "doors"
         self.result = self._tr("tech.choose_door")
         doors = self._empty_doors()
-        self._actions([(f"{c.cabinet} {c.number}", lambda c=c: self.open_door(c.cabinet, c.number), True) for c in doors]
+        several = len({c.cabinet for c in self.kiosk.lockers.compartments.values()}) > 1
+        self._actions([((f"{c.cabinet} " if several else "") + self._pick(f"{c.number} 号", f"No. {c.number}"),
+                        lambda c=c: self.open_door(c.cabinet, c.number), True) for c in doors]
                       + [(self._tr("back"), lambda: self.show_device(self.device_id), True)])
 
     def open_door(self, cabinet: str, number: int) -> None:
