@@ -260,3 +260,41 @@ def test_guided_door_check_passes_when_the_door_is_closed(hall_app, stop):
     assert sim.unlocks(board, lock)
     checks = [d for a, d in audit(kiosk) if a == "tech.check.interactive"]
     assert checks[-1]["verdict"] == "pass"
+
+
+def test_a_tested_door_left_open_is_said_before_leaving_and_serves_again_once_closed(hall_app):
+    from kiosk.lockers import CompartmentState
+
+    app, kiosk = hall_app
+    screen = sign_in(app)
+    nav(screen, "locker0")
+    tap(next(b for b in screen.ids.actions.children if b.text.startswith("开指定空柜门")))
+    pump(2)
+    door = next(b for b in reversed(screen.ids.actions.children) if b.text.endswith("号"))
+    number = int(door.text.split()[0])
+    act(screen, door.text)
+    assert not screen.warn, screen.result
+    key = next(c.key for c in kiosk.lockers.compartments.values() if c.number == number)
+    assert kiosk.lockers.ledger.compartment_states()[key] is not CompartmentState.EMPTY  # not for citizens while open
+    tap(screen.ids.exit)
+    assert app.sm.current == "tech" and screen.warn and str(number) in screen.result  # said, not left behind
+    sim = registry.simulator_for("locker", {})
+    sim.close_door(*((0, number) if number <= 16 else (1, number - 16)))
+    bus = kiosk.supervisor.devices["locker0"]
+    from drivers.locker.types import Door
+    assert pump_until(lambda: bus.door(*((0, number) if number <= 16 else (1, number - 16))) is Door.CLOSED, 10)
+    tap(screen.ids.exit)
+    assert pump_until(lambda: app.sm.current == "home", 3)
+    assert kiosk.lockers.ledger.compartment_states()[key] is CompartmentState.EMPTY  # back in service
+
+
+def test_export_without_a_stick_goes_through_the_outbox(hall_app, monkeypatch):
+    app, kiosk = hall_app
+    monkeypatch.setattr("os.path.ismount", lambda _path: False)  # whatever this machine has mounted
+    screen = sign_in(app)
+    tap(screen.ids.export)
+    assert pump_until(lambda: not screen.working, 30)
+    assert not screen.warn, screen.result
+    exported = [d for a, d in audit(kiosk) if a == "tech.bundle.export"]
+    assert len(exported) == 1 and exported[0]["ok"] and exported[0]["where"] == "outbox"
+    assert kiosk.store.query("SELECT COUNT(*) FROM outbox WHERE type = 'diagnostics.bundle'")[0][0] == 1

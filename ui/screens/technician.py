@@ -158,6 +158,7 @@ class TechScreen(Screen):
         self._guided = None  # a running kiosk.diagnostics.guided.GuidedCheck
         self._stop_cycle = threading.Event()
         self.working = False  # an action runs: its buttons wait
+        self._exit_warned = False  # 退出维护 was pressed once with a tested door still open
         super().__init__(**kwargs)
 
     # -- words ----------------------------------------------------------------------------------
@@ -195,12 +196,35 @@ class TechScreen(Screen):
         self.leave_quietly("idle")
 
     def leave(self, reason: str) -> None:
-        """退出维护: end the session and give the kiosk back to citizens."""
-        self.leave_quietly(reason)
+        """退出维护: end the session and give the kiosk back to citizens. A door opened for a test
+        and still open is said first; a second 退出维护 leaves it out of service (staff see it)."""
+        self._stop_work()
+        still_open = self._restore_doors()
+        if still_open and not self._exit_warned:
+            self._exit_warned = True
+            self._say(False, "；".join(r.text for r in still_open) + "。关好后再退出，或再按一次退出维护（柜格保持停用）",
+                      "; ".join(r.text_en for r in still_open) + ". Close it first, or press again to leave it out of service.")
+            return
+        self.leave_quietly(reason, restore=False)
         App.get_running_app().go_home()
 
-    def leave_quietly(self, reason: str) -> None:
+    def _restore_doors(self) -> list:
+        """Compartments opened for a test go back in service once closed; the ones still open."""
+        from kiosk.diagnostics.external import restore_tested
+
+        if self.kiosk.lockers is None or self.session is None:
+            return []
+        return [r for r in restore_tested(self.kiosk.lockers, self.desk.audit, self.session.technician_id)
+                if not r.restored]
+
+    def leave_quietly(self, reason: str, restore: bool = True) -> None:
+        self._exit_warned = False
         self._stop_work()
+        try:
+            if restore:  # the idle end too: whatever is closed again serves citizens
+                self._restore_doors()
+        except Exception:
+            log.exception("could not restore the doors opened for a test")
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -378,7 +402,7 @@ class TechScreen(Screen):
         from kiosk.diagnostics.export import export_bundle
 
         self._run(lambda: export_bundle(self.kiosk, self.desk.audit, self.session.technician_id),
-                  lambda e: self._failed(e) or self._say(True, e.text, e.text_en), "export")
+                  lambda e: self._failed(e) or self._say(e.ok, e.text, e.text_en), "export")
 
     # -- one device -----------------------------------------------------------------------------
     def _device(self):
@@ -387,6 +411,8 @@ class TechScreen(Screen):
     def show_device(self, device_id: str) -> None:
         self._stop_work()
         self._clear_page()
+        if self.page in ("doors", "guided"):  # back from a door test: a closed door serves again
+            self._restore_doors()
         self.page, self.device_id = "device", device_id
         device = self._device()
         self.title = f"{self._name(KIND_NAMES, device.kind.value)} {device_id}"
