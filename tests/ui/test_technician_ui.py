@@ -10,6 +10,7 @@ import pytest
 
 from drivers.sim import registry
 from tests.kiosk.test_lockers_in_the_kiosk import person_closes_doors
+from tests.ui.test_degraded_start import degraded  # noqa: F401  (a fixture: no device, no backend)
 from tests.ui.kivyhelp import pump, pump_until, screenshot, settle, tap, texts
 
 pytestmark = pytest.mark.ui
@@ -298,3 +299,21 @@ def test_export_without_a_stick_goes_through_the_outbox(hall_app, monkeypatch):
     exported = [d for a, d in audit(kiosk) if a == "tech.bundle.export"]
     assert len(exported) == 1 and exported[0]["ok"] and exported[0]["where"] == "outbox"
     assert kiosk.store.query("SELECT COUNT(*) FROM outbox WHERE type = 'diagnostics.bundle'")[0][0] == 1
+
+
+def test_with_nothing_plugged_in_every_page_says_what_is_wrong(degraded):
+    """No device present and the backend down: the overview names each problem, the camera's
+    test frame fails in words (no picture, no crash), 全部内部检测 lists every device."""
+    app, kiosk, _config, _servers = degraded
+    screen = sign_in(app)
+    rows = lambda: " ".join(texts(screen.ids.rows))  # noqa: E731
+    assert pump_until(lambda: "后台连接：无法连接" in rows(), 20), rows()
+    for device in ("printer", "idcard", "camera", "locker0"):
+        line = next(t for t in texts(screen.ids.rows) if f" {device}（" in t)
+        assert "正常" not in line, line
+    act(screen, "全部内部检测", 60)
+    assert screen.warn and all(d in screen.result for d in ("printer", "idcard", "camera", "locker0")), screen.result
+    screenshot("tech_overview_nothing_plugged")
+    nav(screen, "camera")
+    act(screen, "拍摄测试画面", 30)
+    assert screen.warn and not screen.has_preview and ("摄像头" in screen.result or "画面" in screen.result), screen.result
