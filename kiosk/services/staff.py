@@ -37,7 +37,7 @@ from kiosk.backend.client import BackendClient, BackendError, BackendUnavailable
 from kiosk.backend.outbox import Outbox
 from kiosk.lockers import DepositInfo, DepositResult, Lockers, ReleaseResult, Size, Status
 from kiosk.logs import SENSITIVE
-from kiosk.services.staff_auth import AccountGate, Admission, SignInStatus
+from kiosk.services.staff_auth import AccountGate, Admission, SignInDesk, SignInStatus
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class SessionEnded(Exception):
     """The staff session is over (退出, timeout, or never started): sign in again."""
 
 
-class StaffDesk:
+class StaffDesk(SignInDesk):
     def __init__(self, settings: StaffSection, store: Store, lockers: Lockers | None, *,
                  outbox: Outbox | None = None, client: BackendClient | None = None, printer: Any = None,
                  hall_name: str = "", clock: Callable[[], float] = time.time) -> None:
@@ -139,21 +139,7 @@ class StaffDesk:
     def __repr__(self) -> str:
         return f"<StaffDesk {len(self.settings.accounts)} accounts>"
 
-    @property
-    def has_accounts(self) -> bool:
-        return self.gate.has_accounts
-
-    @property
-    def has_cards(self) -> bool:
-        return self.gate.has_cards
-
-    # -- entry and exit -----------------------------------------------------------------------
-    def sign_in_pin(self, pin: str) -> SignIn:
-        return self._enter(self.gate.pin(pin))
-
-    def sign_in_card(self, id_number: str) -> SignIn:
-        return self._enter(self.gate.card(id_number))
-
+    # -- entry and exit (sign_in_pin / sign_in_card: SignInDesk) ------------------------------
     def _enter(self, admission: Admission) -> SignIn:
         account = admission.account
         if admission.status is not SignInStatus.OK or account is None:

@@ -163,3 +163,27 @@ class AccountGate:
         wait = self.lockout.remaining()
         return Admission(SignInStatus.LOCKED_OUT, method=method, retry_after_s=wait) if wait else \
             Admission(SignInStatus.WRONG, method=method)
+
+
+class SignInDesk:
+    """What the staff and technician desks share: an AccountGate (``self.gate``) whose admissions
+    each desk turns into its own session in ``_enter``."""
+
+    gate: AccountGate
+
+    @property
+    def has_accounts(self) -> bool:
+        return self.gate.has_accounts
+
+    @property
+    def has_cards(self) -> bool:
+        return self.gate.has_cards
+
+    def sign_in_pin(self, pin: str):
+        return self._enter(self.gate.pin(pin))
+
+    def sign_in_card(self, id_number: str):
+        return self._enter(self.gate.card(id_number))
+
+    def _enter(self, admission: Admission):
+        raise NotImplementedError

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from devicecfg.schema import TechnicianSection
 from kiosk.diagnostics.audit import TechAudit
-from kiosk.services.staff_auth import AccountGate, Admission, SignInStatus
+from kiosk.services.staff_auth import AccountGate, Admission, SignInDesk, SignInStatus
 from kiosk.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class NoSession(Exception):
     """No technician session is open (it ended, or never began): sign in again."""
 
 
-class TechnicianDesk:
+class TechnicianDesk(SignInDesk):
     def __init__(self, settings: TechnicianSection, store: Store, outbox=None,
                  clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
@@ -63,21 +63,7 @@ class TechnicianDesk:
     def __repr__(self) -> str:
         return f"<TechnicianDesk {len(self.settings.accounts)} accounts, {'in' if self._session else 'no'} session>"
 
-    @property
-    def has_accounts(self) -> bool:
-        return self.gate.has_accounts
-
-    @property
-    def has_cards(self) -> bool:
-        return self.gate.has_cards
-
-    # -- entry and exit -----------------------------------------------------------------------
-    def sign_in_pin(self, pin: str) -> TechSignIn:
-        return self._enter(self.gate.pin(pin))
-
-    def sign_in_card(self, id_number: str) -> TechSignIn:
-        return self._enter(self.gate.card(id_number))
-
+    # -- entry and exit (sign_in_pin / sign_in_card: SignInDesk) ------------------------------
     def _enter(self, admission: Admission) -> TechSignIn:
         account, method = admission.account, admission.method
         if admission.status is not SignInStatus.OK or account is None:

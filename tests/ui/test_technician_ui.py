@@ -64,6 +64,20 @@ def act(screen, label: str, timeout: float = 20.0) -> None:
     pump(2)
 
 
+def open_first_empty_door(screen) -> int:
+    """开指定空柜门, then the first door offered; its number."""
+    tap(next(b for b in screen.ids.actions.children if b.text.startswith("开指定空柜门")))
+    pump(2)
+    door = next(b for b in reversed(screen.ids.actions.children) if b.text.endswith("号"))
+    act(screen, door.text)
+    assert not screen.warn, screen.result
+    return int(door.text.split()[0])
+
+
+def board_lock(number: int) -> tuple[int, int]:
+    return (0, number) if number <= 16 else (1, number - 16)
+
+
 def nav(screen, device_id: str) -> None:
     tap(next(b for b in screen.ids.nav.children if b.text.endswith(device_id)))
     pump(2)
@@ -177,14 +191,9 @@ def test_locker_page_opens_an_empty_door_and_reports_a_board_offline(hall_app):
     nav(screen, "locker0")
     act(screen, "内部检测")
     assert not screen.warn, screen.result
-    tap(next(b for b in screen.ids.actions.children if b.text.startswith("开指定空柜门")))
-    pump(2)
-    door = next(b for b in reversed(screen.ids.actions.children) if b.text.endswith("号"))
-    number = int(door.text.split()[0])
-    act(screen, door.text)
-    assert not screen.warn, screen.result
+    number = open_first_empty_door(screen)
     sim = registry.simulator_for("locker", {})
-    board, lock = (0, number) if number <= 16 else (1, number - 16)
+    board, lock = board_lock(number)
     assert sim.unlocks(board, lock), "the board was told to open the chosen door"
     sim.close_door(board, lock)
     tap(next(b for b in screen.ids.actions.children if b.text == "返回"))
@@ -256,7 +265,7 @@ def test_guided_door_check_passes_when_the_door_is_closed(hall_app, stop):
     tap(door)
     sim = registry.simulator_for("locker", {})
     person_closes_doors(sim, stop)  # the technician closes the door once it has swung open
-    board, lock = (0, number) if number <= 16 else (1, number - 16)
+    board, lock = board_lock(number)
     assert pump_until(lambda: "检测通过" in screen.result, 20), screen.result
     assert sim.unlocks(board, lock)
     checks = [d for a, d in audit(kiosk) if a == "tech.check.interactive"]
@@ -269,21 +278,16 @@ def test_a_tested_door_left_open_is_said_before_leaving_and_serves_again_once_cl
     app, kiosk = hall_app
     screen = sign_in(app)
     nav(screen, "locker0")
-    tap(next(b for b in screen.ids.actions.children if b.text.startswith("开指定空柜门")))
-    pump(2)
-    door = next(b for b in reversed(screen.ids.actions.children) if b.text.endswith("号"))
-    number = int(door.text.split()[0])
-    act(screen, door.text)
-    assert not screen.warn, screen.result
+    number = open_first_empty_door(screen)
     key = next(c.key for c in kiosk.lockers.compartments.values() if c.number == number)
     assert kiosk.lockers.ledger.compartment_states()[key] is not CompartmentState.EMPTY  # not for citizens while open
     tap(screen.ids.exit)
     assert app.sm.current == "tech" and screen.warn and str(number) in screen.result  # said, not left behind
     sim = registry.simulator_for("locker", {})
-    sim.close_door(*((0, number) if number <= 16 else (1, number - 16)))
+    sim.close_door(*board_lock(number))
     bus = kiosk.supervisor.devices["locker0"]
     from drivers.locker.types import Door
-    assert pump_until(lambda: bus.door(*((0, number) if number <= 16 else (1, number - 16))) is Door.CLOSED, 10)
+    assert pump_until(lambda: bus.door(*board_lock(number)) is Door.CLOSED, 10)
     tap(screen.ids.exit)
     assert pump_until(lambda: app.sm.current == "home", 3)
     assert kiosk.lockers.ledger.compartment_states()[key] is CompartmentState.EMPTY  # back in service

@@ -27,10 +27,10 @@ from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, OptionProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 import ui.widgets.common  # noqa: F401  (Text, KioskButton)
 from ui import theme as T
+from ui.screens.journey import JourneyScreen
 from ui.widgets.common import KioskButton, Text
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ HINT_NAMES = {"clear": ("请现场处理", "clear it on site"), "reset": ("请�
               "none": ("", "")}
 
 
-class TechScreen(Screen):
+class TechScreen(JourneyScreen):  # the words (_tr, _pick); its message stays empty: nothing is spoken
     page = OptionProperty("overview", options=["overview", "device", "doors", "trace", "guided"])
     title = StringProperty("")
     result = StringProperty("")  # the last action's outcome, in words
@@ -160,15 +160,6 @@ class TechScreen(Screen):
         self.working = False  # an action runs: its buttons wait
         self._exit_warned = False  # 退出维护 was pressed once with a tested door still open
         super().__init__(**kwargs)
-
-    # -- words ----------------------------------------------------------------------------------
-    def _tr(self, key: str, **fmt) -> str:
-        app = App.get_running_app()
-        return app.tr(key, app.lang, **fmt)
-
-    def _pick(self, zh: str, en: str) -> str:
-        app = App.get_running_app()
-        return app.pick(zh, en, app.lang)
 
     def _name(self, table: dict, key: str) -> str:
         zh, en = table.get(key, (key, key))
