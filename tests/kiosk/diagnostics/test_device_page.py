@@ -113,16 +113,19 @@ def test_reset_statistics_is_persisted_audited_and_reported(tmp_path):
         registry.forget_instances()
 
     kiosk = build_kiosk(data=tmp_path)  # restarted: the counters come back from the store
+    printer = kiosk.supervisor.devices["printer"]
+    opened = printer.stats.snapshot()["opens"]
     kiosk.start()
     try:
-        assert wait_for(lambda: kiosk.supervisor.devices["printer"].state is DeviceState.ONLINE, 10)
+        # online is set inside open(), which counts the open just after: wait for both
+        assert wait_for(lambda: printer.state is DeviceState.ONLINE and printer.stats.snapshot()["opens"] > opened, 10)
         before = dict(device_page(kiosk, "printer").statistics)
         assert before["test_tickets"] == 1 and before["operations_ok"] >= 1
 
         audit = TechAudit(kiosk.store, kiosk.backend.outbox)
         reset_statistics(kiosk, "printer", audit, "tech-07")
         after = dict(device_page(kiosk, "printer").statistics)
-        assert set(after) == set(before) and all(v == 0 for v in after.values())
+        assert set(after) == set(before) and all(v == 0 for v in after.values()), after
         stored = kiosk.store.load_statistics("printer")  # at once, not at the next save or the stop
         assert stored["test_tickets"] == 0 and all(v == 0 for v in stored.values())
 
