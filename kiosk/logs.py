@@ -135,7 +135,11 @@ class JsonFormatter(logging.Formatter):
 class _SafeStream(logging.StreamHandler):
     def handleError(self, record: logging.LogRecord) -> None:
         # logging's default prints the record's raw arguments to stderr: never do that.
-        sys.stderr.write('{"level":"ERROR","logger":"kiosk.logs","msg":"a log line could not be written"}\n')
+        # The error's type only (no message: it may quote the line). Under pytest this is a worker
+        # thread logging after its test's captured stream was closed (ValueError).
+        error = sys.exc_info()[0]
+        sys.stderr.write('{"level":"ERROR","logger":"kiosk.logs","msg":"a log line could not be written",'
+                         f'"error":"{error.__name__ if error else "unknown"}"}}\n')
 
 
 def setup_logging(level: int | str = logging.INFO, stream: TextIO | None = None) -> logging.Handler:

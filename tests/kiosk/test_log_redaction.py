@@ -90,3 +90,23 @@ def test_any_id_number_shape_is_masked(idno, around):
 @given(st.text(max_size=200))
 def test_redact_never_fails(text):
     assert isinstance(redact(text), str)
+
+
+def test_a_line_that_cannot_be_written_is_said_without_its_content(capsys):
+    import io
+    import logging
+
+    from kiosk.logs import _SafeStream
+
+    stream = io.StringIO()
+    stream.close()  # as a stream a test's capture closed before a worker thread logged
+    log = logging.getLogger("tests.unwritable")
+    log.propagate = False
+    handler = _SafeStream(stream)
+    log.addHandler(handler)
+    try:
+        log.error("reading card of %s", "110105194912310029")
+    finally:
+        log.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert '"error":"ValueError"' in err and "110105194912310029" not in err
