@@ -95,9 +95,9 @@ def show(app, screen: str) -> None:
         if screen == "ticket_done":
             number = c.Ticket(number="A-K1-023", service_code="si-card", waiting=12, issued_at=time.time(),
                               business_day="2026-11-22", source=c.TicketSource.KIOSK)
-            ticket._finished(ticket._generation, TakeResult(TakeStatus.PRINTED, number, True))
+            ticket._finished(TakeResult(TakeStatus.PRINTED, number, True))
         elif screen == "ticket_failed":
-            ticket._finished(ticket._generation, TakeResult(
+            ticket._finished(TakeResult(
                 TakeStatus.PRINT_FAILED, None, False, "打印纸用完，请工作人员更换纸卷", "paper out: replace the roll",
                 "请到咨询台取号，或稍后再试", "Please take a number at the help desk, or try again later"))
     elif screen.startswith("staff"):
@@ -120,7 +120,7 @@ def show(app, screen: str) -> None:
             pickup.press(key)
         if screen == "pickup_open":
             pickup.stage = "opening"
-            pickup._opened(pickup._generation, 27)
+            pickup._opened(27)
 
 
 def show_staff(app, screen: str) -> None:
@@ -134,7 +134,7 @@ def show_staff(app, screen: str) -> None:
     elif screen == "staff_open":
         staff._buttons()  # as while a door is open: no button to press
         staff.stage = "opening"
-        staff._opened(staff._generation, 27, "staff.put_in")
+        staff._opened(27, "staff.put_in")
     else:
         staff._listed([OverdueItem(1, "cabinet1", 3, 6, "BJ2026-0003"), OverdueItem(2, "cabinet1", 27, 12, "BJ2026-0017")])
 

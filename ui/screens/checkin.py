@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from ui import kivyenv  # noqa: F401, I001  (first: font and config before any kivy import)
 
-import logging
-import threading
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import OptionProperty, StringProperty
 
@@ -23,7 +20,6 @@ import ui.widgets.keypad  # noqa: F401  (Keypad)
 
 from ui.screens.journey import JourneyScreen, StepRow  # noqa: F401  (StepRow: a kv class)
 
-log = logging.getLogger(__name__)
 
 KV_NAME = "ui/screens/checkin.kv"
 KV = """
@@ -79,7 +75,6 @@ class CheckInScreen(JourneyScreen):
     def __init__(self, **kwargs) -> None:
         self._scanner = None
         self._lookup = None
-        self._generation = 0
         super().__init__(**kwargs)
 
     def on_stage(self, _screen, stage: str) -> None:
@@ -110,16 +105,15 @@ class CheckInScreen(JourneyScreen):
         app = App.get_running_app()
         self._scanner = app.kiosk.qr_scanner()
         if self._scanner is not None:
-            generation = self._generation
-            self._scanner.start(lambda text: Clock.schedule_once(lambda _dt: self._scanned(generation, text)))
+            self._scanner.start(self._current(self._scanned))
 
     def _stop_scan(self) -> None:
         if self._scanner is not None:
             self._scanner.stop()
             self._scanner = None
 
-    def _scanned(self, generation: int, text: str) -> None:
-        if generation == self._generation and self.stage == "scan":
+    def _scanned(self, text: str) -> None:
+        if self.stage == "scan":
             self._look_up(text)
 
     # -- keypad and buttons --------------------------------------------------------------------
@@ -150,27 +144,25 @@ class CheckInScreen(JourneyScreen):
 
     # -- the look-up and the number, off the Kivy thread ----------------------------------------
     def _look_up(self, code: str) -> None:
-        from kiosk.services.check_in import Booking
+        from kiosk.services.check_in import Booking, Lookup
 
         self._stop_scan()
-        app = App.get_running_app()
-        generation = self._generation
+        check_in = App.get_running_app().kiosk.check_in
         self.stage = "looking"
         self.message, self.typed = self._tr("checkin.looking"), ""
         self.first_action = self.second_action = ""
 
-        def job() -> None:
-            lookup = app.kiosk.check_in.look_up(code)
-            result = app.kiosk.check_in.check_in(lookup) if lookup.booking is Booking.ON_TIME else None
-            Clock.schedule_once(lambda _dt: self._looked_up(generation, lookup, result))
+        def work():
+            lookup = check_in.look_up(code)
+            return lookup, (check_in.check_in(lookup) if lookup.booking is Booking.ON_TIME else None)
 
-        threading.Thread(target=job, name="check-in", daemon=True).start()
+        # a bug is taken as no answer from the backend: a normal number is offered, no dead end
+        self._background(work, lambda found: self._looked_up(*found), "check-in",
+                         on_error=lambda _e: (Lookup(Booking.OFFLINE), None))
 
-    def _looked_up(self, generation: int, lookup, result) -> None:
+    def _looked_up(self, lookup, result) -> None:
         from kiosk.services.check_in import Booking
 
-        if generation != self._generation:
-            return
         self._lookup = lookup
         if result is not None:
             self._show_number(lookup.appointment.service_code, result)
@@ -186,23 +178,13 @@ class CheckInScreen(JourneyScreen):
         self.first_action, self.second_action = self._tr("checkin.retry"), self._tr("ticket.done")
 
     def _run(self, work) -> None:
-        app = App.get_running_app()
-        generation = self._generation
+        check_in = App.get_running_app().kiosk.check_in
         self.stage = "looking"
         self.message = self._tr("ticket.printing")
         self.first_action = self.second_action = ""
         lookup = self._lookup
-
-        def job() -> None:
-            try:
-                result = work(app.kiosk.check_in)
-            except Exception:
-                log.exception("check-in number failed")
-                result = None
-            service = lookup.appointment.service_code if lookup and lookup.appointment else self._fallback_service()
-            Clock.schedule_once(lambda _dt: generation == self._generation and self._show_number(service, result))
-
-        threading.Thread(target=job, name="check-in-number", daemon=True).start()
+        service = lookup.appointment.service_code if lookup and lookup.appointment else self._fallback_service()
+        self._background(lambda: work(check_in), lambda result: self._show_number(service, result), "check-in-number")
 
     def _show_number(self, service_code: str, result) -> None:
         app = App.get_running_app()

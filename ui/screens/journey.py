@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from ui import kivyenv  # noqa: F401, I001  (first: font and config before any kivy import)
 
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -19,6 +25,7 @@ from kivy.uix.screenmanager import Screen
 import ui.widgets.common  # noqa: F401  (StepButton)
 
 STEPS = ("first", "second", "third")
+log = logging.getLogger(__name__)
 
 KV_NAME = "ui/screens/journey.kv"
 KV = """
@@ -71,6 +78,41 @@ class JourneyScreen(Screen):
         row = next((w for w in self.walk(restrict=True) if isinstance(w, StepRow)), None)
         if row is not None:
             self.ids.update({name: row.ids[name] for name in STEPS})
+
+    # Bumped by a screen's clear() (the journey reset or left): what comes back for an earlier
+    # generation (a device callback, a finished background job) is dropped, never shown.
+    _generation = 0
+
+    def _current(self, fn: Callable[..., Any]) -> Callable[..., None]:
+        """``fn`` to be called from any thread: it runs on the Kivy thread, and only if the
+        journey has not been reset since."""
+        generation = self._generation
+
+        def call(*args: Any) -> None:
+            Clock.schedule_once(lambda _dt: generation == self._generation and fn(*args))
+
+        return call
+
+    def _background(self, work: Callable[[], Any], done: Callable[[Any], Any], name: str,
+                    on_error: Callable[[Exception], Any] = lambda _e: None) -> None:
+        """``work()`` off the Kivy thread, then ``done(result)`` on it (see ``_current``). A bug in
+        the work is logged and handed to ``done`` as ``on_error(e)`` (None by default): never a
+        screen left on "please wait"."""
+        finish = self._current(done)
+
+        def job() -> None:
+            try:
+                result = work()
+            except Exception as e:
+                log.exception("%s failed", name)
+                result = on_error(e)
+            finish(result)
+
+        threading.Thread(target=job, name=name, daemon=True).start()
+
+    def _buttons(self, first: str = "", second: str = "", third: str = "") -> None:
+        """The step buttons' words; an empty one is hidden."""
+        self.first_action, self.second_action, self.third_action = first, second, third
 
     def _tr(self, key: str, **fmt) -> str:
         app = App.get_running_app()

@@ -13,10 +13,8 @@ from ui import kivyenv  # noqa: F401, I001  (first: font and config before any k
 
 import logging
 import math
-import threading
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import OptionProperty, StringProperty
 
@@ -93,7 +91,6 @@ class PickupScreen(JourneyScreen):
     def __init__(self, **kwargs) -> None:
         self._code = ""
         self._session = None
-        self._generation = 0
         super().__init__(**kwargs)
 
     @property
@@ -171,19 +168,17 @@ class PickupScreen(JourneyScreen):
         session = App.get_running_app().kiosk.card_session()
         if session is None:
             return
-        self._session, generation = session, self._generation
+        self._session = session
         self.stage = "card"
         self.message, self.big, self.detail = self._tr("ticket.lay_card"), " ", ""
         self.first_action, self.second_action = self._tr("back"), ""
+        attempt = self._current(self._attempt)
 
         def read(identity) -> None:
             number = identity.reveal()["id_number"]
-            Clock.schedule_once(lambda _dt: generation == self._generation and self._attempt(
-                lambda lockers, on_open: lockers.pickup_by_id(number, on_open=on_open)))
+            attempt(lambda lockers, on_open: lockers.pickup_by_id(number, on_open=on_open))
 
-        session.start(on_read=read, on_problem=lambda zh, en: Clock.schedule_once(
-            lambda _dt: generation == self._generation and setattr(
-                self, "detail", App.get_running_app().pick(zh, en, App.get_running_app().lang))))
+        session.start(on_read=read, on_problem=self._current(lambda zh, en: setattr(self, "detail", self._pick(zh, en))))
 
     def _close_session(self) -> None:
         if self._session is not None:
@@ -192,35 +187,19 @@ class PickupScreen(JourneyScreen):
 
     # -- the attempt, off the Kivy thread ------------------------------------------------------
     def _attempt(self, work) -> None:
-        app = App.get_running_app()
-        generation = self._generation
+        lockers = App.get_running_app().kiosk.lockers
         self.stage = "opening"
         self.message, self.big, self.detail = self._tr("pickup.opening"), " ", ""
         self.first_action = self.second_action = ""
+        opened = self._current(lambda _cabinet, number: self._opened(number))
+        self._background(lambda: work(lockers, opened), self._finished, "pickup")
 
-        def opened(_cabinet: str, number: int) -> None:
-            Clock.schedule_once(lambda _dt: self._opened(generation, number))
-
-        def job() -> None:
-            try:
-                result = work(app.kiosk.lockers, opened)
-            except Exception:
-                log.exception("pickup failed")
-                result = None
-            Clock.schedule_once(lambda _dt: self._finished(generation, result))
-
-        threading.Thread(target=job, name="pickup", daemon=True).start()
-
-    def _opened(self, generation: int, number: int) -> None:
-        if generation != self._generation:
-            return
+    def _opened(self, number: int) -> None:
         self._close_session()
         self.stage = "open"
         self.message, self.big, self.detail = self._tr("pickup.open", n=number), str(number), self._tr("pickup.take")
 
-    def _finished(self, generation: int, result) -> None:
-        if generation != self._generation:
-            return
+    def _finished(self, result) -> None:
         self._close_session()
         from kiosk.lockers.model import Status
 

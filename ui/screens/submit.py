@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from ui import kivyenv  # noqa: F401, I001  (first: font and config before any kivy import)
 
-import logging
-import threading
 
 import cv2
 import numpy as np
@@ -35,7 +33,6 @@ from ui.widgets.common import KioskButton, Text  # noqa: F401  (Text: a kv class
 
 from ui.screens.journey import JourneyScreen, StepRow  # noqa: F401  (StepRow: a kv class)
 
-log = logging.getLogger(__name__)
 
 THUMB_W = 220  # dp: review thumbnails
 
@@ -206,7 +203,6 @@ class SubmitScreen(JourneyScreen):
     big = StringProperty("")
 
     def __init__(self, **kwargs) -> None:
-        self._generation = 0
         self._card = None  # CardSession while the card is wanted
         self._identity = None
         self._matter = None
@@ -261,15 +257,9 @@ class SubmitScreen(JourneyScreen):
         if self._card is None:
             self._set("failed", self._tr("submit.no_reader"), actions=(self._tr("ticket.done"),))
             return
-        generation = self._generation
-
-        def read(identity) -> None:
-            Clock.schedule_once(lambda _dt: generation == self._generation and self._card_read(identity))
-
-        def problem_(zh: str, en: str) -> None:  # e.g. the card lifted mid-read: the reader stays armed
-            Clock.schedule_once(lambda _dt: generation == self._generation and setattr(self, "detail", self._pick(zh, en)))
-
-        self._card.start(on_read=read, on_problem=problem_)
+        # a problem is e.g. the card lifted mid-read: the reader stays armed
+        self._card.start(on_read=self._current(self._card_read),
+                         on_problem=self._current(lambda zh, en: setattr(self, "detail", self._pick(zh, en))))
 
     def _card_read(self, identity) -> None:
         self._identity = identity
@@ -325,21 +315,16 @@ class SubmitScreen(JourneyScreen):
         if self._capture is None:
             self._set("failed", self._tr("submit.no_camera"), actions=(self._tr("ticket.done"),))
             return
-        generation = self._generation
-
         def preview(result) -> None:
             self._latest = result
             self._draw_preview()
 
-        def page(captured) -> None:
-            Clock.schedule_once(lambda _dt: generation == self._generation and self._captured(captured))
-
         def problem(zh: str, en: str) -> None:
-            Clock.schedule_once(lambda _dt: generation == self._generation and self.stage == "capture"
-                                and setattr(self, "detail", self._pick(zh, en)))
+            if self.stage == "capture":
+                self.detail = self._pick(zh, en)
 
         # a page already captured may still lie there: wait for the next one before auto-capturing
-        self._capture.start(preview, page, problem, armed=not any(self._pages))
+        self._capture.start(preview, self._current(self._captured), self._current(problem), armed=not any(self._pages))
 
     def _stop_capture(self) -> None:
         if self._capture is not None:
@@ -423,21 +408,12 @@ class SubmitScreen(JourneyScreen):
         from kiosk.materials import PageImage
         from kiosk.services.submission import Captured
 
-        app = App.get_running_app()
+        submissions = App.get_running_app().kiosk.submissions
         captured = [Captured(req, tuple(PageImage(p.image, p.dpi) for p in pages))
                     for req, pages in zip(self._matter.materials, self._pages)]
-        matter, identity, generation = self._matter, self._identity, self._generation
+        matter, identity = self._matter, self._identity
         self._set("saving", self._tr("submit.saving"))
-
-        def job() -> None:
-            try:
-                result = app.kiosk.submissions.submit(matter, identity, captured)
-            except Exception:
-                log.exception("submission failed")
-                result = None
-            Clock.schedule_once(lambda _dt: generation == self._generation and self._submitted(result))
-
-        threading.Thread(target=job, name="submit", daemon=True).start()
+        self._background(lambda: submissions.submit(matter, identity, captured), self._submitted, "submit")
 
     def _submitted(self, result) -> None:
         from kiosk.services.submission import SubmitStatus

@@ -152,12 +152,12 @@ class TechScreen(JourneyScreen):  # the words (_tr, _pick); its message stays em
 
     def __init__(self, **kwargs) -> None:
         self.device_id: str | None = None
-        self._generation = 0
         self._timer = None
         self._trace = None  # (context manager, Trace) while a live trace runs
         self._guided = None  # a running kiosk.diagnostics.guided.GuidedCheck
         self._stop_cycle = threading.Event()
         self.working = False  # an action runs: its buttons wait
+        self._refreshing = False  # the page's data is being read for the next refresh
         self._exit_warned = False  # 退出维护 was pressed once with a tested door still open
         super().__init__(**kwargs)
 
@@ -233,7 +233,7 @@ class TechScreen(JourneyScreen):  # the words (_tr, _pick); its message stays em
         if self._guided is not None:
             self._guided.cancel()
             self._guided = None
-        self.working = False
+        self.working = self._refreshing = False  # what they wait for is dropped with the generation
 
     def _tick(self, _dt) -> bool | None:
         app = App.get_running_app()
@@ -244,15 +244,25 @@ class TechScreen(JourneyScreen):  # the words (_tr, _pick); its message stays em
             self.session = None
             app.go_home()
             return False
-        if self.working:
-            return None
-        if self.page == "overview":
-            self._overview_rows()
-        elif self.page == "device":
-            self._device_rows()
-        elif self.page == "guided":
+        if self.page == "guided":
             self._guided_rows()
+        elif self.page in ("overview", "device") and not self.working and not self._refreshing:
+            # the store, /proc and the disk are read off the Kivy thread; one refresh at a time
+            from kiosk.diagnostics.device_page import device_page
+            from kiosk.diagnostics.overview import collect_overview
+
+            kiosk, device_id = self.kiosk, self.device_id
+            collect, show = ((lambda: collect_overview(kiosk, kiosk.faults), self._overview_rows)
+                             if self.page == "overview" else
+                             (lambda: device_page(kiosk, device_id, kiosk.faults), self._device_rows))
+            self._refreshing = True
+            self._background(collect, lambda data: self._refreshed(show, data), "tech-refresh")
         return None
+
+    def _refreshed(self, show, data) -> None:
+        self._refreshing = False
+        if data is not None and not self.working:
+            show(data)
 
     # -- building blocks ------------------------------------------------------------------------
     def _clear_page(self) -> None:
@@ -291,29 +301,19 @@ class TechScreen(JourneyScreen):  # the words (_tr, _pick); its message stays em
             button.bind(on_release=lambda _b, d=device.device_id: self.show_device(d))
             nav.add_widget(button)
 
-    def _run(self, work, done, action: str | None = None) -> None:
-        """``work()`` off the Kivy thread, then ``done(result)`` on it, unless the page moved on."""
-        generation = self._generation
+    def _run(self, work, done, action: str) -> None:
+        """``work()`` off the Kivy thread, its buttons closed meanwhile, then ``done(result)``; a
+        failure comes to ``done`` as the exception (shown as a failed action, never a crash)."""
         self.working = True
         self.result, self.warn = self._tr("tech.working"), False
         for button in self.ids.actions.children:
             button.disabled = True
 
-        def job() -> None:
-            try:
-                result = work()
-            except Exception as e:  # shown as a failed action, never a crash of the kiosk
-                log.exception("technician action failed", extra={"action": action or "-"})
-                result = e
+        def finish(result) -> None:
+            self.working = False
+            done(result)
 
-            def finish(_dt) -> None:
-                if generation == self._generation:
-                    self.working = False
-                    done(result)
-
-            Clock.schedule_once(finish)
-
-        threading.Thread(target=job, name=f"tech-{action or 'action'}", daemon=True).start()
+        self._background(work, finish, f"tech-{action}", on_error=lambda e: e)
 
     def _say(self, ok: bool, zh: str, en: str = "") -> None:
         self.result, self.warn = self._pick(zh, en or zh), not ok
@@ -337,10 +337,11 @@ class TechScreen(JourneyScreen):  # the words (_tr, _pick); its message stays em
         self._overview_rows()
         self._actions([(self._tr("tech.check_all"), self.check_all, True)])
 
-    def _overview_rows(self) -> None:
+    def _overview_rows(self, o=None) -> None:
+        """The overview's lines, from ``o`` (collected off the Kivy thread by ``_tick``) or now."""
         from kiosk.diagnostics.overview import collect_overview
 
-        o = collect_overview(self.kiosk, self.kiosk.faults)
+        o = o or collect_overview(self.kiosk, self.kiosk.faults)
         lines: list[tuple[str, bool]] = []
         for d in (*o.devices, *o.unbuilt):
             state = self._name(STATE_NAMES, d.state.value)
@@ -430,10 +431,11 @@ class TechScreen(JourneyScreen):  # the words (_tr, _pick); its message stays em
             buttons.append((self._tr("tech.trace"), self.show_trace, True))
         self._actions(buttons)
 
-    def _device_rows(self) -> None:
+    def _device_rows(self, p=None) -> None:
+        """The device page's lines, from ``p`` (collected off the Kivy thread by ``_tick``) or now."""
         from kiosk.diagnostics.device_page import device_page
 
-        p = device_page(self.kiosk, self.device_id, self.kiosk.faults)
+        p = p or device_page(self.kiosk, self.device_id, self.kiosk.faults)
         lines: list[tuple[str, bool]] = [
             (self._pick("状态：", "State: ") + self._name(STATE_NAMES, p.state.value), not p.state.usable)]
         lines += [(f"{self._pick(r.label, r.label_en)}：{r.value}", False) for r in p.info]
@@ -549,16 +551,13 @@ class TechScreen(JourneyScreen):  # the words (_tr, _pick); its message stays em
         from kiosk.diagnostics.external import cycle_empty
 
         self._stop_cycle = stop = threading.Event()
-        generation = self._generation + 0
         lines: list[tuple[str, bool]] = []
 
-        def progress(test) -> None:
-            def show(_dt) -> None:
-                if generation == self._generation:
-                    lines.append((self._pick(test.text, test.text_en), not test.opened))
-                    self._rows(list(lines))
+        def show(test) -> None:
+            lines.append((self._pick(test.text, test.text_en), not test.opened))
+            self._rows(list(lines))
 
-            Clock.schedule_once(show)
+        progress = self._current(show)
 
         def done(results) -> None:
             if not self._failed(results):

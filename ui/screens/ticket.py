@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from ui import kivyenv  # noqa: F401, I001  (first: font and config before any kivy import)
 
-import threading
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import OptionProperty, StringProperty
 
@@ -83,7 +81,6 @@ class TicketScreen(JourneyScreen):
         super().__init__(**kwargs)
         self._session = None
         self._result = None  # the last TakeResult (for a reprint)
-        self._generation = 0  # results of a journey that was reset are dropped
 
     # -- entry and exit ----------------------------------------------------------------------
     def start(self, code: str, name: str) -> None:
@@ -108,7 +105,7 @@ class TicketScreen(JourneyScreen):
         """A number another journey obtained (预约签到): shown here like any other."""
         self.clear()
         self.service_name = service_name
-        self._finished(self._generation, result)
+        self._finished(result)
 
     # -- stages ------------------------------------------------------------------------------
     def _show(self, stage: str) -> None:
@@ -166,19 +163,15 @@ class TicketScreen(JourneyScreen):
         if self._session is None:  # no reader: numbers without a card still work
             self._take(None)
             return
-        generation = self._generation
         self._show("card")
-        self._session.start(
-            on_read=lambda identity: Clock.schedule_once(lambda _dt: self._card_read(generation, identity)),
-            on_problem=lambda zh, en: Clock.schedule_once(lambda _dt: self._card_problem(generation, zh, en)),
-        )
+        self._session.start(on_read=self._current(self._card_read), on_problem=self._current(self._card_problem))
 
-    def _card_read(self, generation: int, identity) -> None:
-        if generation == self._generation and self.stage == "card":
+    def _card_read(self, identity) -> None:
+        if self.stage == "card":
             self._take(identity)
 
-    def _card_problem(self, generation: int, zh: str, en: str) -> None:
-        if generation == self._generation and self.stage == "card":
+    def _card_problem(self, zh: str, en: str) -> None:
+        if self.stage == "card":
             self.detail = App.get_running_app().pick(zh, en, App.get_running_app().lang)
 
     def _close_session(self) -> None:
@@ -191,25 +184,11 @@ class TicketScreen(JourneyScreen):
         self._run(lambda tn: tn.take(code, name, identity))
 
     def _run(self, work) -> None:
-        app = App.get_running_app()
-        generation = self._generation
+        take_number = App.get_running_app().kiosk.take_number
         self._show("printing")
+        self._background(lambda: work(take_number), self._finished, "take-number")
 
-        def job() -> None:
-            try:
-                result = work(app.kiosk.take_number)
-            except Exception:  # a bug must not leave the citizen looking at "printing…"
-                import logging
-
-                logging.getLogger(__name__).exception("take a number failed")
-                result = None
-            Clock.schedule_once(lambda _dt: self._finished(generation, result))
-
-        threading.Thread(target=job, name="take-number", daemon=True).start()
-
-    def _finished(self, generation: int, result) -> None:
-        if generation != self._generation:
-            return  # the journey was reset meanwhile: show nothing of it
+    def _finished(self, result) -> None:
         self._close_session()  # the identity is no longer needed
         from kiosk.services.take_number import TakeResult, TakeStatus
 
