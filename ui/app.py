@@ -15,11 +15,13 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
@@ -190,10 +192,6 @@ class KioskApp(App):
     # -- 维护模式 ------------------------------------------------------------------------------
     def _on_corner_touch(self, window, touch) -> bool:
         """The hidden gesture; the touch goes on to whatever lies under it (never consumed)."""
-        import time
-
-        from kivy.metrics import dp
-
         if self.corner.touch(touch.x, window.height - touch.y, dp(CORNER_DP), time.monotonic()):
             Clock.schedule_once(lambda _dt: self.request_maintenance())
         return False

@@ -39,9 +39,9 @@ def audit(kiosk) -> list[tuple[str, dict]]:
 def enter_pin(screen, pin: str = PIN) -> None:
     for d in pin:
         tap(screen.keys[d])
-    assert screen.dots == "●" * len(pin)  # dots, never the digits
+    assert screen.big == "●" * len(pin)  # dots, never the digits
     tap(screen.keys["ok"])
-    assert pump_until(lambda: screen.stage != "checking", 10)
+    assert pump_until(lambda: screen.stage != "checking_pin", 10)
 
 
 def sign_in(app):

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 from ui import kivyenv  # noqa: F401, I001  (first: font and config before any kivy import)
 
-import logging
-import math
-import threading
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -30,9 +27,8 @@ import ui.widgets.keypad  # noqa: F401  (Keypad, CaseKeypad)
 from ui.widgets.common import KioskButton
 
 from ui.screens.journey import JourneyScreen, StepRow  # noqa: F401  (StepRow: a kv class)
+from ui.screens.sign_in import SignInSteps
 
-log = logging.getLogger(__name__)
-MAX_PIN = 12
 MAX_CASE = 32
 SESSION_CHECK_S = 1.0
 
@@ -126,7 +122,9 @@ class StaffEntryButton(KioskButton):
     pass
 
 
-class StaffScreen(JourneyScreen):
+class StaffScreen(SignInSteps, JourneyScreen):
+    WORDS = "staff"
+
     stage = OptionProperty("pin", options=STAGES)
     big = StringProperty("")  # PIN dots, the typed case number, the door number, or a code on show
     warn = BooleanProperty(False)  # the detail line says what went wrong (the words carry it; red helps)
@@ -136,10 +134,8 @@ class StaffScreen(JourneyScreen):
         self._case = ""
         self._session = None  # kiosk.services.staff.StaffSession
         self._outcome = None  # a DepositOutcome whose code is on show
-        self._card = None  # an ID-card session while the staff card is awaited
         self._scanner = None  # the document camera looking for a case QR code
         self._after = "menu"  # what the result's 'again' button does: "case" after a deposit
-        self._generation = 0
         self._timer = None
         super().__init__(**kwargs)
 
@@ -221,89 +217,10 @@ class StaffScreen(JourneyScreen):
                 (device.close if attr == "_card" else device.stop)()
                 setattr(self, attr, None)
 
-    def _buttons(self, first: str = "", second: str = "", third: str = "") -> None:
-        self.first_action, self.second_action, self.third_action = first, second, third
-
-    def _run(self, work, done, busy_stage: str, message: str) -> None:
-        """``work()`` off the Kivy thread, then ``done(result)`` on it, unless the screen moved on."""
-        generation = self._generation
-        self.warn = False
-        self.stage = busy_stage
-        self.message, self.big, self.detail = message, " ", ""
-        self._buttons()
-
-        def job() -> None:
-            try:
-                result = work()
-            except Exception:
-                log.exception("staff: %s failed", busy_stage)
-                result = None
-            Clock.schedule_once(lambda _dt: generation == self._generation and done(result))
-
-        threading.Thread(target=job, name=f"staff-{busy_stage}", daemon=True).start()
-
-    # -- sign-in -------------------------------------------------------------------------------
-    def _show_pin(self, detail: str = "") -> None:
-        self.stage = "pin"
-        desk = self.desk
-        if desk is None or not desk.has_accounts:
-            self.message, self.big, self.detail = self._tr("staff.no_accounts"), " ", ""
-            self._buttons("", self._tr("back"))
-            return
-        self.message = self._tr("staff.enter")
-        self.big = "●" * len(self._pin) if self._pin else " "
-        self.detail, self.warn = detail, bool(detail)
-        card = desk.has_cards and App.get_running_app().kiosk.has_card_reader
-        self._buttons(self._tr("staff.or_card") if card else "", self._tr("back"))
-
-    def press_pin(self, key: str) -> None:
-        if self.stage != "pin" or self.desk is None or not self.desk.has_accounts:
-            return
-        if key == "del":
-            self._pin = self._pin[:-1]
-        elif key == "ok":
-            if self._pin:
-                pin, self._pin = self._pin, ""
-                self._run(lambda: self.desk.sign_in_pin(pin), self._signed_in, "checking_pin",
-                          self._tr("staff.checking_pin"))
-            return
-        elif len(self._pin) < MAX_PIN:
-            self._pin += key
-        self.big = "●" * len(self._pin) if self._pin else " "
-
-    def _read_card(self) -> None:
-        session = App.get_running_app().kiosk.card_session()
-        if session is None:
-            return
-        self._card, generation = session, self._generation
-        self.stage = "card"
-        self.message, self.big, self.detail = self._tr("staff.lay_card"), " ", ""
-        self._buttons(self._tr("back"))
-
-        def read(identity) -> None:
-            number = identity.reveal()["id_number"]
-            Clock.schedule_once(lambda _dt: generation == self._generation and self.stage == "card" and self._run(
-                lambda: self.desk.sign_in_card(number), self._signed_in, "checking_pin", self._tr("staff.checking_pin")))
-
-        app = App.get_running_app()
-        session.start(on_read=read, on_problem=lambda zh, en: Clock.schedule_once(
-            lambda _dt: generation == self._generation and setattr(self, "detail", app.pick(zh, en, app.lang))))
-
-    def _signed_in(self, result) -> None:
-        from kiosk.services.staff import SignInStatus
-
-        method = "card" if self._card is not None else "pin"
-        self._stop_devices()
-        status = None if result is None else result.status
-        if status is SignInStatus.OK:
-            self._session = result.session
-            self._show_menu()
-        elif status is SignInStatus.LOCKED_OUT:
-            self._show_pin(self._tr("staff.locked", m=max(1, math.ceil(result.retry_after_s / 60))))
-        elif status is SignInStatus.WRONG:
-            self._show_pin(self._tr("staff.wrong_card" if method == "card" else "staff.wrong_pin"))
-        else:
-            self._show_pin(self._tr("staff.failed"))
+    # -- sign-in (ui/screens/sign_in.py) -------------------------------------------------------
+    def _admitted(self, session) -> None:
+        self._session = session
+        self._show_menu()
 
     # -- the menu and its buttons --------------------------------------------------------------
     def _show_menu(self) -> None:
@@ -347,9 +264,7 @@ class StaffScreen(JourneyScreen):
         self._buttons("", self._tr("staff.menu"))
         self._scanner = App.get_running_app().kiosk.qr_scanner()
         if self._scanner is not None:
-            generation = self._generation
-            self._scanner.start(lambda text: Clock.schedule_once(
-                lambda _dt: generation == self._generation and self.stage == "case" and self._check(text)))
+            self._scanner.start(self._current(lambda text: self.stage == "case" and self._check(text)))
 
     def press_case(self, key: str) -> None:
         if self.stage != "case":
@@ -406,17 +321,11 @@ class StaffScreen(JourneyScreen):
 
     def _open_door(self, work, todo: str, done) -> None:
         """``work(opened)`` opens a door off the Kivy thread; the door number shows once it is open."""
-        generation = self._generation
         self.ids.choices.clear_widgets()
-
-        def opened(_cabinet: str, number: int) -> None:
-            Clock.schedule_once(lambda _dt: self._opened(generation, number, todo))
-
+        opened = self._current(lambda _cabinet, number: self._opened(number, todo))
         self._run(lambda: work(opened), done, "opening", self._tr("staff.opening"))
 
-    def _opened(self, generation: int, number: int, todo: str) -> None:
-        if generation != self._generation:
-            return
+    def _opened(self, number: int, todo: str) -> None:
         self.stage = "open"
         self.message, self.big, self.detail = self._tr("pickup.open", n=number), str(number), self._tr(todo)
 
