@@ -50,6 +50,12 @@ def simulator_for(kind: str, options: Mapping[str, str]) -> Simulator | None:
 
 
 def forget_instances() -> None:
-    """Drop every simulator instance (tests, and `kiosk sim` restarts)."""
+    """Drop every simulator instance (tests, and `kiosk sim` restarts), ending the worker
+    threads of those that have one."""
     with _lock:
+        dropped = list(_instances.values())
         _instances.clear()
+    for sim in dropped:
+        close = getattr(sim, "close", None)
+        if close is not None:
+            close()

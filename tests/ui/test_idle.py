@@ -54,11 +54,12 @@ def test_a_countdown_with_a_continue_button_comes_before_the_reset(app, home):
     from ui.app import IDLE_WARNING_S
 
     assert app.idle.warn_before == IDLE_WARNING_S >= 20  # domain.md §10: at least 20 s of warning
-    app.idle_timeout = 2.0
-    app.idle.warn_before = 1.6
     tap(home.tiles[Journey.TAKE_NUMBER])
     settle(app)
     assert app.sm.current == "services"
+    app.idle_timeout = 2.0  # set after the tap and settle, which can outlast it under load
+    app.idle.warn_before = 1.6
+    app.idle.poke()
     assert pump_until(lambda: app.idle_warning is not None, 3)
     warning = app.idle_warning
     assert 1 <= warning.seconds_left <= 2 and "秒后将返回首页" in warning.ids.countdown.text

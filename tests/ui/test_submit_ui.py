@@ -134,6 +134,8 @@ def test_backend_down_during_submission_completes_and_catches_up(hall_app):
     app, kiosk = hall_app
     url = kiosk.backend.client.base_url
     kiosk.backend.client.set_base_url("http://127.0.0.1:9")  # the backend is down
+    # retries at most 2 s apart: the default cap (60 s) would leave the test waiting out a back-off
+    kiosk.backend.sender.backoff.cap = 2.0
     screen, _ = _to_review(app, kiosk)
     tap(screen.ids.first)  # 确认提交
     assert pump_until(lambda: screen.stage == "done", 20)  # the journey does not wait for the link
