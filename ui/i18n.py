@@ -212,6 +212,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tech.fail": ("不合格", "Fail"),
     "tech.working": ("正在进行…", "Working…"),
     "tech.choose_door": ("请选择要打开的空柜门", "Choose an empty door to open"),
+    "tech.stopped": ("停用柜格", "Out-of-service doors"),
+    "tech.none_stopped": ("没有停用的柜格", "No compartment is out of service"),
+    "tech.choose_restore": ("关好柜门、处理告警后，选择要恢复使用的柜格", "Close the door and deal with the alarm, then choose a compartment to restore"),
 }
 
 _WEEKDAYS_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")

@@ -7,7 +7,8 @@
   preview PNG with the outline drawn in green.
 * :func:`open_compartment`, :func:`cycle_empty`: open one empty compartment, or each empty one in
   turn; :func:`restore_tested` puts the tested compartments back in service once their doors are
-  closed again.
+  closed again; :func:`stopped_compartments` lists the out-of-service ones with why, and
+  :func:`restore_compartment` puts one back in service (恢复使用).
 
 Every call is audited through :meth:`TechAudit.record` (``tech.printer.test_ticket``,
 ``tech.camera.test_frame``, ``tech.locker.open``, ``tech.locker.cycle``, ``tech.locker.restore``):
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 from drivers.device import HealthLevel, HealthResult
 from drivers.errors import TransportError
 from kiosk.diagnostics.audit import TechAudit
+from kiosk.lockers.alarms import AlarmKind
 
 if TYPE_CHECKING:
     from drivers.camera.camera import DocumentCamera
@@ -191,8 +193,9 @@ def _preview_png(frame, corners) -> bytes | None:
 #   operations): the ledger's view stays true whether the technician closes the door at once or
 #   leaves it open;
 # * :func:`restore_tested` puts it back to EMPTY once its door reads closed (and no item is seen),
-#   as ``Lockers.restore`` does for staff. Only compartments this process opened for a test are
-#   restored that way; after a restart staff restore them like any out-of-service compartment;
+#   through ``Lockers.restore``. Only compartments this process opened for a test are restored
+#   that way; after a restart the technician restores them from the 停用柜格 list
+#   (:func:`restore_compartment`) like any out-of-service compartment;
 # * a lock that does not open goes out of service with a LOCK_JAMMED alarm, as in a deposit or a
 #   pickup (a deposit would find the same lock jammed); a board that does not answer leaves the
 #   compartment EMPTY with its door unknown: the board's own fault is already raised, and if the
@@ -301,10 +304,111 @@ def restore_tested(lockers: Lockers | None, audit: TechAudit, actor: str) -> lis
 
 
 def restore_compartment(lockers: Lockers, cabinet: str, number: int, audit: TechAudit, actor: str) -> DoorRestore:
-    """:func:`restore_tested` for one compartment (e.g. once a guided check saw its door close)."""
-    r = _restore(lockers, cabinet, number, actor)
-    audit.record(actor, "locker.restore", {"cabinet": cabinet, "number": number, "restored": r.restored})
+    """恢复使用 for one compartment: one opened for a test (e.g. once a guided check saw its door
+    close) as :func:`restore_tested` does, or any out-of-service one (a lock repaired, a forced
+    door checked, a tested door after a restart) once its door reads closed, its alarms cleared;
+    one still holding a deposit goes back to OCCUPIED. Without this the compartment would stay
+    out of service for good: the kiosk has no other way back."""
+    alarms = [a.kind.value for a in lockers.alarms.open_alarms((cabinet, number))]
+    if (cabinet, number) in _tested_keys(lockers):
+        r = _restore(lockers, cabinet, number, actor)
+    else:
+        r = _restore_stopped(lockers, cabinet, number, actor)
+    audit.record(actor, "locker.restore", {"cabinet": cabinet, "number": number, "restored": r.restored,
+                                           "alarms": alarms})
     return r
+
+
+ALARM_WORDS: dict[AlarmKind, tuple[str, str]] = {
+    AlarmKind.LOCK_JAMMED: ("锁未能打开", "the lock did not open"),
+    AlarmKind.DOOR_LEFT_OPEN: ("柜门曾长时间未关", "the door was left open"),
+    AlarmKind.FORCED_OPEN: ("柜门被异常打开", "the door was opened without a command"),
+    AlarmKind.ITEM_LEFT: ("取件后柜内仍有物品", "something stayed inside after a pickup"),
+    AlarmKind.ITEM_MISSING: ("柜内证件不见了", "the item sensor no longer sees the deposit"),
+    AlarmKind.DEPOSIT_UNVERIFIED: ("存件未经确认", "a deposit could not be verified"),
+    AlarmKind.BOARD_OFFLINE: ("锁控板离线", "the lock board was offline"),
+}
+
+
+@dataclass(frozen=True)
+class StoppedCompartment:
+    """An out-of-service compartment, for the technician's 停用柜格 list."""
+
+    cabinet: str
+    number: int
+    alarms: tuple[AlarmKind, ...]  # oldest first
+    holds_deposit: bool
+    tested: bool  # opened by a door test of this process, not yet back in service
+
+    def text(self, english: bool = False) -> str:
+        words = [ALARM_WORDS.get(a, (a, a))[english] for a in self.alarms]
+        if self.tested:
+            words.insert(0, "opened for a test" if english else "测试时打开")
+        if self.holds_deposit:
+            words.append("holds a deposit" if english else "存有证件")
+        if english:
+            return f"No. {self.number} ({self.cabinet}): " + ("; ".join(words) or "taken out of service")
+        return f"{self.number}号柜：" + ("；".join(words) or "已停用")
+
+
+def stopped_compartments(lockers: Lockers | None, device_id: str | None = None) -> list[StoppedCompartment]:
+    """The out-of-service compartments (of one lock-board line, if ``device_id``), with why."""
+    from kiosk.lockers import CompartmentState, DepositState
+
+    if lockers is None:
+        return []
+    states = lockers.ledger.compartment_states()
+    alarms: dict[tuple[str, int], list[AlarmKind]] = {}
+    for a in lockers.alarms.open_alarms():
+        alarms.setdefault((a.cabinet, a.number), []).append(a.kind)
+    held = {(c, n) for c, n in lockers.ledger.store.query(
+        "SELECT cabinet, number FROM locker_deposits WHERE state = ?", (DepositState.ACTIVE.value,))}
+    tested = _tested_keys(lockers)
+    return [StoppedCompartment(c.cabinet, c.number, tuple(alarms.get(c.key, ())), c.key in held, c.key in tested)
+            for c in sorted(lockers.compartments.values(), key=lambda c: (c.cabinet, c.number))
+            if states.get(c.key) is CompartmentState.OUT_OF_SERVICE and (device_id is None or c.device == device_id)]
+
+
+def _restore_stopped(lockers: Lockers, cabinet: str, number: int, actor: str) -> DoorRestore:
+    from kiosk.lockers import CompartmentState, DepositState
+    from kiosk.lockers.model import Door, Item
+
+    name, where = f"{number}号柜", f"compartment {number} ({cabinet})"
+    c = lockers.compartments.get((cabinet, number))
+    if c is None:
+        return DoorRestore(cabinet, number, False, f"没有 {cabinet} {number}号柜", f"no compartment {number} in cabinet {cabinet}")
+    with lockers._lock:
+        if lockers.compartment_state(cabinet, number) is not CompartmentState.OUT_OF_SERVICE:
+            return DoorRestore(cabinet, number, False, f"{name}未停用，无需恢复", f"{where} is not out of service")
+        try:
+            door, item = lockers.read(c)
+        except TransportError:
+            door, item = Door.UNKNOWN, Item.UNKNOWN
+        if door is not Door.CLOSED:
+            zh, en = (("柜门仍开着：请检查后关好柜门", "the door is open: check it and close it") if door is Door.OPEN
+                      else ("读不到门状态：锁控板可能离线", "door state unknown: the board may be offline"))
+            return DoorRestore(cabinet, number, False, f"{name}{zh}", f"{where}: {en}")
+        holds = bool(lockers.ledger.store.query(
+            "SELECT 1 FROM locker_deposits WHERE cabinet = ? AND number = ? AND state = ?",
+            (cabinet, number, DepositState.ACTIVE.value)))
+        # what only staff can settle: a certificate gone from its compartment, or something left
+        # in an empty one (perhaps a citizen's document); the technician does not clear those
+        if holds and item is Item.ABSENT:
+            return DoorRestore(cabinet, number, False, f"{name}存件记录在，但柜内无物品：请工作人员核实",
+                               f"{where}: a deposit is on record but nothing is inside: staff must check")
+        if not holds and item is Item.PRESENT:
+            return DoorRestore(cabinet, number, False, f"{name}内有物品：请工作人员取出后再恢复",
+                               f"{where}: something is inside: staff take it out first")
+        cleared = [a.kind for a in lockers.alarms.open_alarms(c.key)]
+        state = lockers.restore(actor or "technician", cabinet, number)
+    for kind in cleared:
+        lockers.alarms.announce(c.key, kind, f"restored by technician ({state})", raised=False)
+    if state is CompartmentState.OCCUPIED:
+        return DoorRestore(cabinet, number, True, f"{name}已恢复，证件仍在柜内待领取",
+                           f"{where}: back in service, its deposit still waits for pickup")
+    if state is CompartmentState.EMPTY:
+        return DoorRestore(cabinet, number, True, f"{name}已恢复使用", f"{where}: back in service")
+    return DoorRestore(cabinet, number, False, f"{name}未恢复（{state}）", f"{where} not restored ({state})")
 
 
 def _board_online(lockers: Lockers, c: Compartment) -> bool:
@@ -313,7 +417,7 @@ def _board_online(lockers: Lockers, c: Compartment) -> bool:
 
 
 def _open(lockers: Lockers | None, cabinet: str, number: int, actor: str) -> DoorTest:
-    from kiosk.lockers import AlarmKind, CompartmentState, DepositState
+    from kiosk.lockers import CompartmentState, DepositState
     from kiosk.lockers.model import Door, Item
 
     def refuse(zh: str, en: str) -> DoorTest:

@@ -208,6 +208,30 @@ def test_locker_page_opens_an_empty_door_and_reports_a_board_offline(hall_app):
     assert len(opened) == 1 and opened[0]["number"] == number
 
 
+def test_a_jammed_door_is_listed_out_of_service_and_restored_once_repaired(hall_app):
+    app, kiosk = hall_app
+    screen = sign_in(app)
+    nav(screen, "locker0")
+    sim = registry.simulator_for("locker", {})
+    sim.jam(0, 1)  # the first empty door's lock does not move
+    tap(next(b for b in screen.ids.actions.children if b.text.startswith("开指定空柜门")))
+    pump(2)
+    act(screen, "1 号")
+    assert screen.warn and "未能打开" in screen.result, screen.result
+    tap(next(b for b in screen.ids.actions.children if b.text == "返回"))
+    pump(2)
+    act(screen, "停用柜格（1）")  # the device page counts them
+    assert any("1号柜" in t and "锁未能打开" in t for t in texts(screen.ids.rows)), texts(screen.ids.rows)
+    screenshot("tech_locker_stopped")
+    sim.jam(0, 1, False)  # repaired
+    act(screen, "恢复 1 号")
+    assert not screen.warn and "已恢复使用" in screen.result, screen.result
+    assert "没有停用的柜格" not in screen.result and texts(screen.ids.rows) == []
+    assert kiosk.lockers.compartment_state("cabinet1", 1).value == "empty" and kiosk.lockers.alarms.open_alarms() == []
+    restored = [d for a, d in audit(kiosk) if a == "tech.locker.restore"]
+    assert restored[-1] == {"cabinet": "cabinet1", "number": 1, "restored": True, "alarms": ["lock_jammed"]}
+
+
 def test_camera_page_shows_a_test_frame(hall_app):
     app, _ = hall_app
     screen = sign_in(app)

@@ -422,7 +422,12 @@ class TechScreen(JourneyScreen):  # the words (_tr, _pick); its message stays em
         elif kind == "camera":
             buttons.append((self._tr("tech.test_frame"), self.test_frame, True))
         elif kind == "locker" and self.kiosk.lockers is not None:
-            buttons += [(self._tr("tech.open_door"), self.show_doors, True), (self._tr("tech.cycle"), self.cycle, True)]
+            from kiosk.diagnostics.external import stopped_compartments
+
+            stopped = len(stopped_compartments(self.kiosk.lockers, self.device_id))
+            buttons += [(self._tr("tech.open_door"), self.show_doors, True), (self._tr("tech.cycle"), self.cycle, True),
+                        (self._tr("tech.stopped") + (self._pick(f"（{stopped}）", f" ({stopped})") if stopped else ""),
+                         self.show_stopped, True)]
         for spec in guided_checks(self.kiosk, self.device_id):
             buttons.append((f"{self._tr('tech.guided')}：{self._pick(spec.title, spec.title_en)}",
                             lambda s=spec: self.start_guided(s), True))
@@ -546,6 +551,38 @@ class TechScreen(JourneyScreen):  # the words (_tr, _pick); its message stays em
 
         self._run(lambda: open_compartment(self.kiosk.lockers, cabinet, number, self.desk.audit,
                                            self.session.technician_id), done, "open_door")
+
+    def show_stopped(self) -> None:
+        """停用柜格: this line's out-of-service compartments with why, each one to restore (a
+        repaired lock, a forced door checked, a door tested before a restart)."""
+        from kiosk.diagnostics.external import stopped_compartments
+
+        self._stop_work()
+        self._clear_page()
+        self.page = "doors"
+        back = (self._tr("back"), lambda: self.show_device(self.device_id), True)
+        stopped = stopped_compartments(self.kiosk.lockers, self.device_id)
+        if not stopped:
+            self._say(True, self._tr("tech.none_stopped"))
+            self._actions([back])
+            return
+        self.result = self._tr("tech.choose_restore")
+        self._rows([(self._pick(s.text(), s.text(english=True)), True) for s in stopped])
+        self._actions([(self._pick(f"恢复 {s.number} 号", f"Restore No. {s.number}"),
+                        lambda s=s: self.restore_door(s.cabinet, s.number), True) for s in stopped] + [back])
+
+    def restore_door(self, cabinet: str, number: int) -> None:
+        from kiosk.diagnostics.external import restore_compartment
+
+        def done(r) -> None:
+            if self._failed(r):
+                self._actions([(self._tr("back"), lambda: self.show_device(self.device_id), True)])
+                return
+            self.show_stopped()  # the list as it is now
+            self._say(r.restored, r.text, r.text_en)
+
+        self._run(lambda: restore_compartment(self.kiosk.lockers, cabinet, number, self.desk.audit,
+                                              self.session.technician_id), done, "restore_door")
 
     def cycle(self) -> None:
         from kiosk.diagnostics.external import cycle_empty

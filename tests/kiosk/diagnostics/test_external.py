@@ -233,3 +233,72 @@ def test_a_board_offline_gives_opened_false_and_leaves_the_compartment_empty(hal
     assert actions(hall, "tech.locker.open")[-1] == {
         "board": 1, "cabinet": CAB, "cycle": False, "device": "locker0", "lock": 4, "number": 20, "opened": False,
         "outcome": "board_offline"}
+
+
+def test_out_of_service_compartments_are_listed_with_why_and_restored_only_when_safe(hall):
+    """Without 恢复使用 a jammed lock, a forced door or a door tested before a restart would stay
+    out of service for good: nothing else in the kiosk brings them back."""
+    import threading
+
+    from kiosk.diagnostics import external
+    from kiosk.lockers import AlarmKind
+    from tests.kiosk.test_lockers_in_the_kiosk import person_closes_doors
+
+    sim = _lockers_ready(hall)
+    lockers, audit = hall.lockers, audit_of(hall)
+    stop = threading.Event()
+    person_closes_doors(sim, stop)
+    try:
+        deposit = lockers.deposit("staff-demo", "BJ2026-0042", "M")
+    finally:
+        stop.set()
+    deposit.forget()
+    held = deposit.number
+    assert held is not None and lockers.compartment_state(CAB, held) is CompartmentState.OCCUPIED
+    sim.open_door(*_where(held))  # forced: the patrol takes it out of service with an alarm
+    lockers.refresh_all()
+    lockers.patrol()
+    jammed, tested, cluttered = [n for n in (5, 6, 7, 8) if n != held][:3]
+    sim.jam(*_where(jammed))
+    assert open_compartment(lockers, CAB, jammed, audit, ACTOR).outcome is DoorOutcome.JAMMED
+    assert open_compartment(lockers, CAB, tested, audit, ACTOR).opened
+    external._tested_keys(lockers).clear()  # what a restart forgets: the door was opened for a test
+    with hall.store.transaction() as db:
+        lockers.ledger.set_compartment(db, (CAB, cluttered), CompartmentState.OUT_OF_SERVICE, time.time())
+    sim.put_item(*_where(cluttered))
+
+    stopped = {s.number: s for s in external.stopped_compartments(lockers, "locker0")}
+    assert set(stopped) == {held, jammed, tested, cluttered}
+    assert stopped[held].alarms == (AlarmKind.FORCED_OPEN,) and stopped[held].holds_deposit
+    assert stopped[jammed].alarms == (AlarmKind.LOCK_JAMMED,) and not stopped[jammed].holds_deposit
+    assert "被异常打开" in stopped[held].text() and "存有证件" in stopped[held].text()
+    assert "did not open" in stopped[jammed].text(english=True)
+    assert external.stopped_compartments(lockers, "no-such-line") == []
+
+    # doors still open stay out of service, with what to do
+    for n in (held, tested):
+        r = restore_compartment(lockers, CAB, n, audit, ACTOR)
+        assert not r.restored and "开着" in r.text
+    r = restore_compartment(lockers, CAB, cluttered, audit, ACTOR)
+    assert not r.restored and "有物品" in r.text  # perhaps a citizen's document: staff first
+    sim.close_door(*_where(held))
+    sim.close_door(*_where(tested))
+    sim.jam(*_where(jammed), False)
+
+    back = {n: restore_compartment(lockers, CAB, n, audit, ACTOR) for n in (held, jammed, tested)}
+    assert all(r.restored for r in back.values()), [r.text_en for r in back.values()]
+    assert "待领取" in back[held].text
+    assert lockers.compartment_state(CAB, held) is CompartmentState.OCCUPIED  # the certificate still waits
+    assert lockers.compartment_state(CAB, jammed) is CompartmentState.EMPTY
+    assert lockers.compartment_state(CAB, tested) is CompartmentState.EMPTY
+    assert lockers.alarms.open_alarms() == []
+    assert [s.number for s in external.stopped_compartments(lockers)] == [cluttered]
+    again = restore_compartment(lockers, CAB, jammed, audit, ACTOR)
+    assert not again.restored and "未停用" in again.text
+
+    rows = [(r["number"], r["restored"], r["alarms"]) for r in actions(hall, "tech.locker.restore")]
+    assert rows == [(held, False, ["forced_open"]), (tested, False, []), (cluttered, False, []),
+                    (held, True, ["forced_open"]), (jammed, True, ["lock_jammed"]), (tested, True, []),
+                    (jammed, False, [])]
+    assert outbox_types(hall).count("tech.locker.restore") == len(rows)
+    assert "BJ2026-0042" not in json.dumps(rows) and deposit.code is None
