@@ -76,6 +76,7 @@ class Supervisor:
         self.backoff = backoff
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._stats_lock = threading.Lock()  # a snapshot and its save, apart from a reset and its save
         # Each worker stamps its loop; a worker silent for longer than any wait it makes (back-off,
         # poll interval) plus generous time for a bounded device call is stuck (a driver call
         # without a timeout) or dead, and the systemd watchdog stops (kiosk/watchdog.py).
@@ -177,9 +178,20 @@ class Supervisor:
         if self.store is None:
             return
         try:
-            self.store.save_statistics(device.device_id, device.stats.snapshot())
+            with self._stats_lock:
+                self.store.save_statistics(device.device_id, device.stats.snapshot())
         except Exception:
             log.exception("could not save statistics", extra={"device": device.device_id})
+
+    def reset_statistics(self, device: Device) -> dict[str, int]:
+        """Zero the device's counters and persist the zeros, so that neither a restart nor a
+        periodic save taken just before brings the old values back; the values it had."""
+        with self._stats_lock:
+            before = device.stats.snapshot()
+            device.stats.reset()
+            if self.store is not None:
+                self.store.save_statistics(device.device_id, device.stats.snapshot())
+        return before
 
     def _forward(self, event: DeviceEvent) -> None:
         match event:

@@ -92,9 +92,7 @@ def reset_statistics(kiosk, device_id: str, audit: TechAudit, actor: str) -> Non
     device = kiosk.supervisor.devices.get(device_id)
     if device is None:
         raise UnknownDevice(device_id)
-    before = device.stats.snapshot()
-    device.stats.reset()
-    kiosk.store.save_statistics(device_id, device.stats.snapshot())
+    before = kiosk.supervisor.reset_statistics(device)
     audit.record(actor, "statistics.reset", {"device": device_id, "before": before})
 
 

@@ -103,3 +103,36 @@ def test_backoff_grows_to_its_maximum():
     values = [next(delays) for _ in range(6)]
     assert 0.8 <= values[0] <= 1.2 and 1.6 <= values[1] <= 2.4
     assert all(6.4 <= v <= 9.6 for v in values[3:])
+
+
+def test_a_reset_is_never_overwritten_by_a_save_of_the_counts_before_it(tmp_path):
+    """The periodic save takes a snapshot, then writes it; a technician's reset in between used
+    to be overwritten by that older snapshot (and a restart then brought the old counts back)."""
+
+    class SlowStore(Store):
+        def __init__(self, path) -> None:
+            super().__init__(path)
+            self.saving, self.go_on = threading.Event(), threading.Event()
+
+        def save_statistics(self, device_id, counts) -> None:
+            if counts.get("opens") and not self.saving.is_set():  # the periodic save, held mid-way
+                self.saving.set()
+                self.go_on.wait(5)
+            super().save_statistics(device_id, counts)
+
+    store = SlowStore(tmp_path / "kiosk.sqlite3")
+    device = PingDevice("printer", "sim://echo?id=stats")
+    device.stats.incr("opens", 7)
+    sup = Supervisor([device], EventBus(), store)
+    periodic = threading.Thread(target=sup._save_stats, args=(device,))
+    periodic.start()
+    assert store.saving.wait(5)
+    reset = threading.Thread(target=lambda: sup.reset_statistics(device))
+    reset.start()
+    reset.join(0.3)
+    assert reset.is_alive(), "the reset waits for the save under way"
+    store.go_on.set()
+    periodic.join(5)
+    reset.join(5)
+    assert device.stats.snapshot()["opens"] == 0
+    assert store.load_statistics("printer")["opens"] == 0
