@@ -310,10 +310,7 @@ def restore_compartment(lockers: Lockers, cabinet: str, number: int, audit: Tech
     one still holding a deposit goes back to OCCUPIED. Without this the compartment would stay
     out of service for good: the kiosk has no other way back."""
     alarms = [a.kind.value for a in lockers.alarms.open_alarms((cabinet, number))]
-    if (cabinet, number) in _tested_keys(lockers):
-        r = _restore(lockers, cabinet, number, actor)
-    else:
-        r = _restore_stopped(lockers, cabinet, number, actor)
+    r = _restore(lockers, cabinet, number, actor, tested_only=False)
     audit.record(actor, "locker.restore", {"cabinet": cabinet, "number": number, "restored": r.restored,
                                            "alarms": alarms})
     return r
@@ -367,48 +364,6 @@ def stopped_compartments(lockers: Lockers | None, device_id: str | None = None) 
     return [StoppedCompartment(c.cabinet, c.number, tuple(alarms.get(c.key, ())), c.key in held, c.key in tested)
             for c in sorted(lockers.compartments.values(), key=lambda c: (c.cabinet, c.number))
             if states.get(c.key) is CompartmentState.OUT_OF_SERVICE and (device_id is None or c.device == device_id)]
-
-
-def _restore_stopped(lockers: Lockers, cabinet: str, number: int, actor: str) -> DoorRestore:
-    from kiosk.lockers import CompartmentState, DepositState
-    from kiosk.lockers.model import Door, Item
-
-    name, where = f"{number}号柜", f"compartment {number} ({cabinet})"
-    c = lockers.compartments.get((cabinet, number))
-    if c is None:
-        return DoorRestore(cabinet, number, False, f"没有 {cabinet} {number}号柜", f"no compartment {number} in cabinet {cabinet}")
-    with lockers._lock:
-        if lockers.compartment_state(cabinet, number) is not CompartmentState.OUT_OF_SERVICE:
-            return DoorRestore(cabinet, number, False, f"{name}未停用，无需恢复", f"{where} is not out of service")
-        try:
-            door, item = lockers.read(c)
-        except TransportError:
-            door, item = Door.UNKNOWN, Item.UNKNOWN
-        if door is not Door.CLOSED:
-            zh, en = (("柜门仍开着：请检查后关好柜门", "the door is open: check it and close it") if door is Door.OPEN
-                      else ("读不到门状态：锁控板可能离线", "door state unknown: the board may be offline"))
-            return DoorRestore(cabinet, number, False, f"{name}{zh}", f"{where}: {en}")
-        holds = bool(lockers.ledger.store.query(
-            "SELECT 1 FROM locker_deposits WHERE cabinet = ? AND number = ? AND state = ?",
-            (cabinet, number, DepositState.ACTIVE.value)))
-        # what only staff can settle: a certificate gone from its compartment, or something left
-        # in an empty one (perhaps a citizen's document); the technician does not clear those
-        if holds and item is Item.ABSENT:
-            return DoorRestore(cabinet, number, False, f"{name}存件记录在，但柜内无物品：请工作人员核实",
-                               f"{where}: a deposit is on record but nothing is inside: staff must check")
-        if not holds and item is Item.PRESENT:
-            return DoorRestore(cabinet, number, False, f"{name}内有物品：请工作人员取出后再恢复",
-                               f"{where}: something is inside: staff take it out first")
-        cleared = [a.kind for a in lockers.alarms.open_alarms(c.key)]
-        state = lockers.restore(actor or "technician", cabinet, number)
-    for kind in cleared:
-        lockers.alarms.announce(c.key, kind, f"restored by technician ({state})", raised=False)
-    if state is CompartmentState.OCCUPIED:
-        return DoorRestore(cabinet, number, True, f"{name}已恢复，证件仍在柜内待领取",
-                           f"{where}: back in service, its deposit still waits for pickup")
-    if state is CompartmentState.EMPTY:
-        return DoorRestore(cabinet, number, True, f"{name}已恢复使用", f"{where}: back in service")
-    return DoorRestore(cabinet, number, False, f"{name}未恢复（{state}）", f"{where} not restored ({state})")
 
 
 def _board_online(lockers: Lockers, c: Compartment) -> bool:
@@ -500,35 +455,58 @@ def _open(lockers: Lockers | None, cabinet: str, number: int, actor: str) -> Doo
                         "alarm; check the lock and its wiring", DoorOutcome.JAMMED, detail)
 
 
-def _restore(lockers: Lockers, cabinet: str, number: int, actor: str) -> DoorRestore:
-    from kiosk.lockers import CompartmentState
+def _restore(lockers: Lockers, cabinet: str, number: int, actor: str, *, tested_only: bool = True) -> DoorRestore:
+    """Back in service once the door reads closed, alarms cleared; ``tested_only``: only a
+    compartment this process opened for a test, with no alarm of its own (restore_tested, the
+    guided check), else any out-of-service one (the technician's 恢复)."""
+    from kiosk.lockers import CompartmentState, DepositState
     from kiosk.lockers.model import Door, Item
 
     name, where = f"{number}号柜", f"compartment {number} ({cabinet})"
     keys = _tested_keys(lockers)
     c = lockers.compartments.get((cabinet, number))
-    if c is None or c.key not in keys:  # only what a test took out of service: the rest is for staff
-        return DoorRestore(cabinet, number, False, f"{name}不是测试打开的柜门，请由工作人员处理",
-                           f"{where} was not opened by a test: staff restore it")
+    if c is None:
+        return DoorRestore(cabinet, number, False, f"没有 {cabinet} {number}号柜", f"no compartment {number} in cabinet {cabinet}")
+    if tested_only and c.key not in keys:
+        return DoorRestore(cabinet, number, False, f"{name}不是测试打开的柜门，请在停用柜格中处理",
+                           f"{where} was not opened by a test: restore it from the out-of-service list")
     with lockers._lock:
-        if lockers.compartment_state(cabinet, number) is not CompartmentState.OUT_OF_SERVICE or lockers.alarms.open_alarms(c.key):
-            keys.discard(c.key)  # someone else has it now (staff restored it, or an alarm): not ours to restore
+        stopped = lockers.compartment_state(cabinet, number) is CompartmentState.OUT_OF_SERVICE
+        if c.key in keys and (not stopped or (tested_only and lockers.alarms.open_alarms(c.key))):
+            keys.discard(c.key)  # someone else has it now (restored, or an alarm of its own): not the test's
             return DoorRestore(cabinet, number, False, f"{name}已由其他操作处理", f"{where} was dealt with otherwise")
+        if not stopped:
+            return DoorRestore(cabinet, number, False, f"{name}未停用，无需恢复", f"{where} is not out of service")
         try:
             door, item = lockers.read(c)
         except TransportError:
             door, item = Door.UNKNOWN, Item.UNKNOWN
         if door is not Door.CLOSED:
-            zh, en = (("柜门仍开着：请关好柜门", "the door is still open: close it") if door is Door.OPEN
+            zh, en = (("柜门仍开着：请检查后关好柜门", "the door is still open: check it and close it") if door is Door.OPEN
                       else ("读不到门状态：锁控板可能离线", "door state unknown: the board may be offline"))
             return DoorRestore(cabinet, number, False, f"{name}{zh}", f"{where}: {en}")
-        if item is Item.PRESENT:
-            return DoorRestore(cabinet, number, False, f"{name}内有物品：请取出后关门", f"{where}: something is inside: take it out")
+        holds = bool(lockers.ledger.store.query(
+            "SELECT 1 FROM locker_deposits WHERE cabinet = ? AND number = ? AND state = ?",
+            (cabinet, number, DepositState.ACTIVE.value)))
+        # what only staff can settle: a certificate gone from its compartment, or something left
+        # in an empty one (perhaps a citizen's document); the technician does not clear those
+        if holds and item is Item.ABSENT:
+            return DoorRestore(cabinet, number, False, f"{name}存件记录在，但柜内无物品：请工作人员核实",
+                               f"{where}: a deposit is on record but nothing is inside: staff must check")
+        if not holds and item is Item.PRESENT:
+            return DoorRestore(cabinet, number, False, f"{name}内有物品：请工作人员取出后再恢复",
+                               f"{where}: something is inside: staff take it out first")
+        cleared = [a.kind for a in lockers.alarms.open_alarms(c.key)]
         state = lockers.restore(actor or "technician", cabinet, number)
         keys.discard(c.key)
-        if state is CompartmentState.EMPTY:
-            return DoorRestore(cabinet, number, True, f"{name}已关门，恢复使用", f"{where}: door closed, back in service")
-        return DoorRestore(cabinet, number, False, f"{name}未恢复（{state}）", f"{where} not restored ({state})")
+    for kind in cleared:
+        lockers.alarms.announce(c.key, kind, f"restored by technician ({state})", raised=False)
+    if state is CompartmentState.OCCUPIED:
+        return DoorRestore(cabinet, number, True, f"{name}已恢复，证件仍在柜内待领取",
+                           f"{where}: back in service, its deposit still waits for pickup")
+    if state is CompartmentState.EMPTY:
+        return DoorRestore(cabinet, number, True, f"{name}已关门，恢复使用", f"{where}: door closed, back in service")
+    return DoorRestore(cabinet, number, False, f"{name}未恢复（{state}）", f"{where} not restored ({state})")
 
 
 def _audit_door(audit: TechAudit, actor: str, lockers: Lockers | None, test: DoorTest, *, cycle: bool) -> None:

@@ -225,7 +225,7 @@ def test_a_jammed_door_is_listed_out_of_service_and_restored_once_repaired(hall_
     screenshot("tech_locker_stopped")
     sim.jam(0, 1, False)  # repaired
     act(screen, "恢复 1 号")
-    assert not screen.warn and "已恢复使用" in screen.result, screen.result
+    assert not screen.warn and "恢复使用" in screen.result, screen.result
     assert "没有停用的柜格" not in screen.result and texts(screen.ids.rows) == []
     assert kiosk.lockers.compartment_state("cabinet1", 1).value == "empty" and kiosk.lockers.alarms.open_alarms() == []
     restored = [d for a, d in audit(kiosk) if a == "tech.locker.restore"]
