@@ -48,6 +48,15 @@ def tap(widget: Widget) -> None:
     pump(1)
 
 
+def enter_pin(screen, pin: str) -> None:
+    """Type ``pin`` on a sign-in keypad (staff, technician) and wait for its check."""
+    for d in pin:
+        tap(screen.keys[d])
+    assert screen.big == "●" * len(pin)  # dots, never the digits
+    tap(screen.keys["ok"])
+    assert pump_until(lambda: screen.stage != "checking_pin", 10)
+
+
 def screenshot(name: str) -> Path:
     """Save the window as SCREENSHOTS/<name>.png after buttons have released (min_state_time)."""
     from ui.app import save_screenshot

@@ -12,7 +12,7 @@ from drivers.locker.types import Door
 from drivers.sim import registry
 from kiosk.lockers import Status
 from tests.kiosk.test_lockers_in_the_kiosk import person_closes_doors
-from tests.ui.kivyhelp import pump_until, screenshot, settle, tap, texts
+from tests.ui.kivyhelp import enter_pin, pump_until, screenshot, settle, tap, texts
 from tests.ui.test_pickup_ui import _open_pickup, _type
 
 pytestmark = pytest.mark.ui
@@ -33,17 +33,9 @@ def open_staff(app):
     return app.sm.get_screen("staff")
 
 
-def enter_pin(screen, pin: str = PIN) -> None:
-    for d in pin:
-        tap(screen.keys[d])
-    assert screen.big == "●" * len(pin)  # dots, never the digits
-    tap(screen.keys["ok"])
-    assert pump_until(lambda: screen.stage != "checking_pin", 10)
-
-
 def sign_in(app):
     screen = open_staff(app)
-    enter_pin(screen)
+    enter_pin(screen, PIN)
     assert screen.stage == "menu", screen.detail
     return screen
 
@@ -79,7 +71,7 @@ def test_the_right_pin_enters_and_the_session_is_audited(hall_app):
     screen = open_staff(app)
     assert screen.stage == "pin" and "工作人员密码" in screen.message
     screenshot("staff_pin")
-    enter_pin(screen)
+    enter_pin(screen, PIN)
     assert screen.stage == "menu" and "演示工作人员" in screen.message
     settle(app)
     screenshot("staff_menu")
@@ -101,7 +93,7 @@ def test_wrong_pins_lock_the_staff_entry_with_words(hall_app):
     assert "输错次数过多" in screen.detail and "5 分钟" in screen.detail
     settle(app)
     screenshot("staff_locked")
-    enter_pin(screen)  # even the right PIN waits the lockout out
+    enter_pin(screen, PIN)  # even the right PIN waits the lockout out
     assert screen.stage == "pin" and "输错次数过多" in screen.detail
     assert kiosk.store.query("SELECT COUNT(*) FROM audit WHERE action = 'staff.session.start'") == [(0,)]
 

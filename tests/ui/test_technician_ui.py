@@ -11,7 +11,7 @@ import pytest
 from drivers.sim import registry
 from tests.kiosk.test_lockers_in_the_kiosk import person_closes_doors
 from tests.ui.test_degraded_start import degraded  # noqa: F401  (a fixture: no device, no backend)
-from tests.ui.kivyhelp import pump, pump_until, screenshot, settle, tap, texts
+from tests.ui.kivyhelp import enter_pin, pump, pump_until, screenshot, settle, tap, texts
 
 pytestmark = pytest.mark.ui
 
@@ -36,20 +36,12 @@ def audit(kiosk) -> list[tuple[str, dict]]:
             for a, d in kiosk.store.query("SELECT action, detail FROM audit WHERE action LIKE 'tech.%' ORDER BY id")]
 
 
-def enter_pin(screen, pin: str = PIN) -> None:
-    for d in pin:
-        tap(screen.keys[d])
-    assert screen.big == "●" * len(pin)  # dots, never the digits
-    tap(screen.keys["ok"])
-    assert pump_until(lambda: screen.stage != "checking_pin", 10)
-
-
 def sign_in(app):
     settle(app)
     corner_taps(app)
     assert pump_until(lambda: app.sm.current == "tech_entry", 3)
     settle(app)
-    enter_pin(app.sm.get_screen("tech_entry"))
+    enter_pin(app.sm.get_screen("tech_entry"), PIN)
     assert pump_until(lambda: app.sm.current == "tech", 3), app.sm.get_screen("tech_entry").detail
     settle(app)
     return app.sm.get_screen("tech")
