@@ -349,3 +349,27 @@ def test_usb_errors_while_looking_for_the_device_are_typed(fake_usb, fault):
     with pytest.raises(TransportError) as info:
         open_transport("usb://1234:5678")
     assert str(info.value).startswith("usb://1234:5678: ")
+
+
+# -- tcp:// reset by its peer (a network printer power-cycled) ----------------------------------
+@pytest.mark.parametrize("call", ["read", "write", "reset_input"])
+def test_tcp_connection_reset_is_typed_on_every_call(call):
+    import select
+    import struct
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    host, port = listener.getsockname()
+    url = f"tcp://{host}:{port}"
+    try:
+        t = open_transport(url)
+        peer, _ = listener.accept()
+        peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        peer.close()  # linger 0: a reset, not an orderly close
+        select.select([t._sock], [], [], 2.0)
+        with pytest.raises(PortClosed) as info:
+            CALLS[call](t)
+        assert str(info.value).startswith(f"{url}: ") and "ECONNRESET" in str(info.value)
+        assert not t.is_open
+        t.close()
+    finally:
+        listener.close()

@@ -107,6 +107,20 @@ def test_an_unplug_is_one_warning_without_a_traceback(tmp_path, caplog):
     assert "driver error" not in warned[0].reason
 
 
+def test_a_device_missing_at_start_is_one_warning_however_often_it_is_retried(caplog):
+    missing = CountingPing("idcard", "/dev/kiosk-nonexistent/ttyUSB7")
+    sup = Supervisor([missing], EventBus(), backoff=FAST)
+    caplog.set_level(logging.DEBUG)
+    sup.start()
+    try:
+        assert wait_for(lambda: missing.opens_tried >= 4)
+    finally:
+        sup.stop()
+    warned = problems(caplog)
+    assert [(r.levelname, r.device, r.state) for r in warned] == [("WARNING", "idcard", "no_device")]
+    assert "/dev/kiosk-nonexistent/ttyUSB7" in warned[0].reason and not warned[0].exc_info
+
+
 def test_a_driver_bug_is_logged_with_its_traceback(caplog, echo_sim):
     buggy = BuggyDevice("buggy", "sim://echo?id=bug")
     sup = Supervisor([buggy], EventBus(), poll_intervals={"buggy": 0.01}, backoff=FAST)
