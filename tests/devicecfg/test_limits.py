@@ -179,3 +179,9 @@ def test_the_bound_reads_as_the_issue_asks() -> None:
     text = HALL.replace("lockout_s = 300          #", "lockout_s = 18446744073709551616 #", 1)
     (problem,) = [p for p in check_text(text, "kiosk.toml") if isinstance(p, ConfigProblem)]
     assert str(problem).startswith(f"kiosk.toml:{_line_of(text, 'lockout_s = 1844')}: staff.lockout_s: must be at most 86400")
+
+
+def test_a_board_may_not_number_past_the_highest_compartment() -> None:
+    text = HALL.replace("first_compartment = 17", "first_compartment = 9990", 1)
+    (problem,) = check_text(text)
+    assert problem.path == "cabinets[0].boards[1].locks" and "9990–10005 go past 9999" in problem.message
