@@ -16,7 +16,7 @@ class Strict(BaseModel):
     # Unknown keys are errors: a misspelt key must not be silently ignored on a kiosk.
     # Strict: `locks = "16"` or `enabled = "yes"` is a wrong type, not a guess. Enum fields
     # opt out (TOML gives them as strings) with Field(strict=False).
-    # Every number has bounds (README, "Site config"): nan and inf are no duration.
+    # nan and inf are no duration, count or size.
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
@@ -41,11 +41,12 @@ SECRET_HASH_PATTERN = r"^scrypt\$[0-9a-f]{32}\$[0-9a-f]{64}$"
 SKIP_CROSS_CHECKS = "devicecfg.skip_cross_checks"
 
 PortUrlStr = Annotated[str, AfterValidator(_valid_port)]
+Ident = Annotated[str, Field(pattern=IDENT_PATTERN)]
 
+# Bounds of numeric settings (every number has both; README, "Site config").
 HOUR_S = 3600
 DAY_S = 24 * HOUR_S
 MAX_COMPARTMENT = 9999  # compartment numbers are shown and typed with at most 4 digits
-Ident = Annotated[str, Field(pattern=IDENT_PATTERN)]
 
 
 class KioskSection(Strict):

@@ -49,7 +49,7 @@ def os_error_code(e: BaseException) -> int | None:
     return code if isinstance(code, int) else None
 
 
-def describe_os_error(e: BaseException) -> str:
+def _describe(e: BaseException) -> str:
     """"EIO: Input/output error", or the exception's own words when it has no errno."""
     code = os_error_code(e)
     if code is not None and code in errno.errorcode:
@@ -59,7 +59,7 @@ def describe_os_error(e: BaseException) -> str:
 
 def port_failure(port: str, doing: str, e: BaseException) -> TransportError:
     """The typed error for an OS error raised while `doing` something on an open port."""
-    code, why = os_error_code(e), describe_os_error(e)
+    code, why = os_error_code(e), _describe(e)
     if code in _TIMED_OUT:
         return PortTimeout(port, f"{doing} timed out ({why})")
     if code in _REFUSED:

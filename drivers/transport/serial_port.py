@@ -78,7 +78,10 @@ class SerialTransport(Transport):
 
     def reset_input(self) -> None:
         with self._calls("discarding input") as port:
-            port.reset_input_buffer()
+            try:
+                port.reset_input_buffer()
+            except TypeError as e:  # pyserial's loop:// when closed under it
+                raise PortClosed(self.url, f"port lost while discarding input ({_why(e)})") from None
 
     def set_baud(self, baud: int) -> None:
         with self._calls(f"setting {baud} bit/s") as port:
@@ -99,8 +102,6 @@ class SerialTransport(Transport):
             yield self._port
         except _OS_ERRORS as e:
             raise port_failure(self.url, doing, e) from None
-        except TypeError as e:  # pyserial's loop:// when closed under a call
-            raise PortClosed(self.url, f"port lost while {doing} ({_why(e)})") from None
 
 
 def _why(e: BaseException) -> str:
