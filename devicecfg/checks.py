@@ -12,6 +12,7 @@ from typing import Any, TypeGuard
 
 from devicecfg.lines import KeyPath, dotted
 from devicecfg.profiles import LockerProfile, UnknownProfile, profile_for, profile_names
+from devicecfg.schema import MAX_COMPARTMENT
 from drivers.device import DeviceKind
 
 Finding = tuple[KeyPath, str]
@@ -161,6 +162,8 @@ def _compartments(c: int, cabinet: dict[str, Any]) -> Iterator[Finding]:
         if not (_is_int(first) and _is_int(locks) and locks > 0):
             continue
         last = first + locks - 1
+        if last > MAX_COMPARTMENT:
+            yield here + ("locks",), f"compartments {first}–{last} go past {MAX_COMPARTMENT}, the highest compartment number"
         for other_first, other_last, other in taken:
             if first <= other_last and other_first <= last:
                 yield (

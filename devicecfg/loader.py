@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from devicecfg.checks import cross_check
+from devicecfg.limits import MAX_FILE_BYTES, TOO_LARGE, text_problem
 from devicecfg.lines import KeyPath, LineIndex, dotted
 from devicecfg.messages import explain
 from devicecfg.schema import SKIP_CROSS_CHECKS, KioskConfig
@@ -78,6 +79,9 @@ def check_text(text: str, file: str = "<config>") -> list[ConfigProblem]:
 
 
 def parse_text(text: str, file: str = "<config>") -> tuple[KioskConfig | None, list[ConfigProblem]]:
+    limit = text_problem(text)  # before tomllib, which recurses
+    if limit is not None:
+        return None, [ConfigProblem(dotted(limit.path), limit.line, limit.message, file)]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -100,11 +104,14 @@ def parse_text(text: str, file: str = "<config>") -> tuple[KioskConfig | None, l
 def _read(file: Path) -> tuple[KioskConfig | None, list[ConfigProblem]]:
     name = str(file)
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)  # never all of /dev/zero
     except FileNotFoundError:
         return None, [ConfigProblem("", None, "no such file; give the path of a kiosk TOML config", name)]
     except OSError as e:
         return None, [ConfigProblem("", None, f"cannot read the file: {e.strerror or e}", name)]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [ConfigProblem("", None, TOO_LARGE, name)]
     try:
         text = raw.decode("utf-8-sig")  # tolerate the BOM some Windows editors write
     except UnicodeDecodeError as e:

@@ -21,6 +21,7 @@ _PATTERN_WORDS = {
     HTTP_URL_PATTERN: "a URL starting with http:// or https://",
     SECRET_HASH_PATTERN: "a hash made by `kiosk staff-pin` (scrypt$<32 hex salt>$<64 hex hash>), never the PIN itself",
 }
+_BOUNDS = {"less_than_equal": "at most", "less_than": "less than", "greater_than_equal": "at least", "greater_than": "more than"}
 _URL = re.compile(r"\s*(For further information visit )?https?://\S+")
 
 
@@ -46,9 +47,19 @@ def explain(error: ErrorDetails, data: dict[str, Any]) -> tuple[KeyPath, str]:
             return path, f"expected a table, got {toml_repr(value)}"
         case "list_type":
             return path, f"expected an array, got {toml_repr(value)}"
+        case "less_than_equal" | "less_than" | "greater_than_equal" | "greater_than":
+            ctx = error.get("ctx") or {}
+            words, bound = _BOUNDS[kind], next(iter(ctx.values()), "?")
+            return path, f"must be {words} {_number(bound)}; got {toml_repr(value)}"
+        case "finite_number":
+            return path, f"expected a finite number, got {toml_repr(value)}"
     if isinstance(value, (dict, list)):
         return path, msg
     return path, f"{msg}; got {toml_repr(value)}"
+
+
+def _number(n: object) -> str:
+    return str(int(n)) if isinstance(n, float) and n.is_integer() else str(n)
 
 
 def data_path(loc: tuple[int | str, ...], data: Any) -> KeyPath:

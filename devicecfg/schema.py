@@ -16,7 +16,8 @@ class Strict(BaseModel):
     # Unknown keys are errors: a misspelt key must not be silently ignored on a kiosk.
     # Strict: `locks = "16"` or `enabled = "yes"` is a wrong type, not a guess. Enum fields
     # opt out (TOML gives them as strings) with Field(strict=False).
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # nan and inf are no duration, count or size.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 def _valid_port(url: str) -> str:
@@ -42,6 +43,11 @@ SKIP_CROSS_CHECKS = "devicecfg.skip_cross_checks"
 PortUrlStr = Annotated[str, AfterValidator(_valid_port)]
 Ident = Annotated[str, Field(pattern=IDENT_PATTERN)]
 
+# Bounds of numeric settings (every number has both; README, "Site config").
+HOUR_S = 3600
+DAY_S = 24 * HOUR_S
+MAX_COMPARTMENT = 9999  # compartment numbers are shown and typed with at most 4 digits
+
 
 class KioskSection(Strict):
     id: Ident
@@ -51,7 +57,7 @@ class KioskSection(Strict):
     # ($STATE_DIRECTORY under systemd, else ~/.local/share/kiosk).
     data_dir: str = ""
     elder_age: int = Field(default=60, ge=0, le=150)
-    idle_timeout_s: float = Field(default=90, gt=0)
+    idle_timeout_s: float = Field(default=90, gt=0, le=HOUR_S)  # a person's data never stays on screen longer
     # Queue numbers: the business day starts at this local time (numbers restart then), and
     # while the backend is unreachable this kiosk numbers from its own block, A-<code>-001…;
     # give each kiosk of a hall its own code (default: the last 3 letters/digits of its id).
@@ -77,8 +83,10 @@ class BackendSection(Strict):
     # Start the reference intake server in this process on the url's loopback host and port
     # (0 = any free port) and provision this kiosk on it: the simulated hall's whole loop.
     start_reference_server: bool = False
-    outbox_budget_mb: int = Field(default=512, ge=1)
-    retention_h: float = Field(default=24, ge=0)  # delivered events and uploaded materials are kept this long
+    outbox_budget_mb: int = Field(default=512, ge=1, le=65536)  # 64 GiB: more than a terminal's disk
+    # Delivered events and uploaded materials are kept this long; citizens' documents never
+    # stay on a public terminal for more than 30 days.
+    retention_h: float = Field(default=24, ge=0, le=30 * 24)
 
 
 class ServiceKind(enum.StrEnum):
@@ -164,10 +172,10 @@ class LockerBoard(Strict):
     device: Ident  # the [[devices]] id of the RS-485 line this board sits on
     address: int = Field(ge=0, le=255)
     locks: int = Field(ge=1, le=48)
-    first_compartment: int = Field(ge=1)
+    first_compartment: int = Field(ge=1, le=MAX_COMPARTMENT)
     size: CompartmentSize = Field(default=CompartmentSize.M, strict=False)
     item_sensor: bool = True
-    disabled: list[int] = []  # compartment numbers out of service
+    disabled: list[Annotated[int, Field(ge=1, le=MAX_COMPARTMENT)]] = []  # compartment numbers out of service
     # Per-board overrides of the model profile's defaults (locker-boards.md §2.4, §3.3).
     feedback_polarity: Polarity | None = Field(default=None, strict=False)
     item_polarity: Polarity | None = Field(default=None, strict=False)
@@ -194,25 +202,25 @@ class SignInSection(Strict):
     """Who may sign in, how long a session lasts, and the wrong-PIN lockout."""
 
     # A session ends by itself this long after entry (besides 退出 and the idle reset).
-    session_s: float = Field(default=300, gt=0, le=3600)
+    session_s: float = Field(default=300, gt=0, le=HOUR_S)
     # Wrong PINs: this many within the window lock the entry for lockout_s.
     max_pin_failures: int = Field(default=5, ge=1, le=50)
-    failure_window_s: float = Field(default=300, gt=0)
-    lockout_s: float = Field(default=300, gt=0)
+    failure_window_s: float = Field(default=300, gt=0, le=DAY_S)
+    lockout_s: float = Field(default=300, gt=0, le=DAY_S)
     accounts: list[StaffAccount] = []
 
 
 class StaffSection(SignInSection):
     # A deposit older than this is listed for recovery (its code stays valid until then).
-    overdue_days: float = Field(default=5, ge=0)
+    overdue_days: float = Field(default=5, ge=0, le=365)
 
 
 class TechnicianSection(SignInSection):
     """维护模式: entered by a hidden gesture on the kiosk screen, then a technician PIN or card."""
 
-    session_s: float = Field(default=1800, gt=0, le=8 * 3600)
+    session_s: float = Field(default=1800, gt=0, le=8 * HOUR_S)
     # Without a touch for this long the technician is taken to have left: the mode ends.
-    idle_s: float = Field(default=600, ge=30, le=3600)
+    idle_s: float = Field(default=600, ge=30, le=HOUR_S)
 
 
 class KioskConfig(Strict):

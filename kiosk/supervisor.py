@@ -30,6 +30,8 @@ from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 
+_DOWN = (DeviceState.OFFLINE, DeviceState.NO_DEVICE)
+
 
 @dataclass(frozen=True)
 class Backoff:
@@ -129,12 +131,8 @@ class Supervisor:
             self._turns[device.device_id] = time.monotonic()
             try:
                 device.open()
-            except PortNotFound as e:
-                device.set_state(DeviceState.NO_DEVICE, str(e))
-                self._pause(device, next(delays))
-                continue
             except TransportError as e:
-                device.set_state(DeviceState.OFFLINE, str(e))
+                self._link_down(device, e)
                 self._pause(device, next(delays))
                 continue
             except Exception:
@@ -156,7 +154,7 @@ class Supervisor:
                 try:
                     device.poll()
                 except TransportError as e:
-                    device.set_state(DeviceState.OFFLINE, str(e))
+                    self._link_down(device, e)
                     break
                 except Exception:
                     log.exception("driver failed to poll", extra={"device": device.device_id})
@@ -169,6 +167,15 @@ class Supervisor:
             device.stats.incr("powered_seconds", int(time.monotonic() - online_since))
             device.close()
         device.close()
+
+    def _link_down(self, device: Device, e: TransportError) -> None:
+        """A port failure (unplugged, powered off, not answering) is the device's state, not a bug:
+        one WARNING line when the link goes, none for each retry while it stays down, and no
+        traceback (a driver bug, anything else raised, is logged with one in _run)."""
+        state = DeviceState.NO_DEVICE if isinstance(e, PortNotFound) else DeviceState.OFFLINE
+        if device.state not in _DOWN:
+            log.warning("device link down", extra={"device": device.device_id, "state": str(state), "reason": str(e)})
+        device.set_state(state, str(e))
 
     def _pause(self, device: Device, seconds: float) -> None:
         device.wake.wait(seconds)  # stop() sets every device's wake event

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import serial
 
-from drivers.errors import PortClosed, PortNotFound, PortTimeout, TransportError
+from drivers.errors import PortClosed, PortNotFound, PortTimeout, TransportError, os_error_code, port_failure
 from drivers.transport.base import DEFAULT_WRITE_TIMEOUT, Transport
+
+try:
+    from termios import error as _TermiosError  # tcflush, tcdrain, tcsetattr: not an OSError
+except ImportError:  # Windows: pyserial raises SerialException there
+    _TermiosError = OSError  # type: ignore[misc,assignment]
+
+# Every failure the OS reports through pyserial (SerialException is an OSError).
+_OS_ERRORS = (serial.SerialException, OSError, _TermiosError)
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,7 @@ class SerialTransport(Transport):
                 write_timeout=DEFAULT_WRITE_TIMEOUT,
                 exclusive=True if "://" not in url else None,
             )
-        except (serial.SerialException, OSError, ValueError) as e:
+        except (*_OS_ERRORS, ValueError) as e:
             raise _open_error(url, e) from None
 
     @property
@@ -49,53 +59,49 @@ class SerialTransport(Transport):
         return self._port.is_open
 
     def read(self, max_bytes: int, timeout: float) -> bytes:
-        port = self._require_open()
-        try:
+        with self._calls("reading") as port:
             port.timeout = max(timeout, 0.0)
             first = port.read(1)
             if not first:
                 raise PortTimeout(self.url, f"no data within {timeout:.3g} s")
             port.timeout = 0
             return first + port.read(max(0, min(max_bytes - 1, port.in_waiting)))
-        except serial.SerialException as e:
-            raise PortClosed(self.url, f"port lost while reading ({_why(e)})") from None
-        except OSError as e:
-            raise PortClosed(self.url, f"port lost while reading ({e.strerror or e})") from None
 
     def write(self, data: bytes, timeout: float = DEFAULT_WRITE_TIMEOUT) -> None:
-        port = self._require_open()
-        try:
+        with self._calls("writing") as port:
             port.write_timeout = timeout
-            port.write(data)
+            try:
+                port.write(data)
+            except serial.SerialTimeoutException:
+                raise PortTimeout(self.url, f"write of {len(data)} bytes not done in {timeout:.3g} s") from None
             port.flush()
-        except serial.SerialTimeoutException:
-            raise PortTimeout(self.url, f"write of {len(data)} bytes not done in {timeout:.3g} s") from None
-        except (serial.SerialException, OSError) as e:
-            raise PortClosed(self.url, f"port lost while writing ({_why(e)})") from None
 
     def reset_input(self) -> None:
-        try:
-            self._require_open().reset_input_buffer()
-        except (serial.SerialException, OSError, TypeError) as e:
-            # pyserial's loop:// raises TypeError when closed under it
-            raise PortClosed(self.url, f"port lost ({_why(e)})") from None
+        with self._calls("discarding input") as port:
+            try:
+                port.reset_input_buffer()
+            except TypeError as e:  # pyserial's loop:// when closed under it
+                raise PortClosed(self.url, f"port lost while discarding input ({_why(e)})") from None
 
     def set_baud(self, baud: int) -> None:
-        try:
-            self._require_open().baudrate = baud
-        except (serial.SerialException, OSError) as e:
-            raise PortClosed(self.url, f"port lost ({_why(e)})") from None
+        with self._calls(f"setting {baud} bit/s") as port:
+            port.baudrate = baud
 
     def close(self) -> None:
         try:
             self._port.close()
-        except (serial.SerialException, OSError):
-            pass
+        except _OS_ERRORS:
+            pass  # releasing a port that is gone: nothing left to release
 
-    def _require_open(self) -> serial.SerialBase:
+    @contextmanager
+    def _calls(self, doing: str) -> Iterator[serial.SerialBase]:
+        """Every call on the open port: whatever the OS says becomes a typed TransportError."""
         if not self._port.is_open:
             raise PortClosed(self.url, "port is closed")
-        return self._port
+        try:
+            yield self._port
+        except _OS_ERRORS as e:
+            raise port_failure(self.url, doing, e) from None
 
 
 def _why(e: BaseException) -> str:
@@ -103,7 +109,7 @@ def _why(e: BaseException) -> str:
 
 
 def _open_error(url: str, e: BaseException) -> TransportError:
-    code = getattr(e, "errno", None)
+    code = os_error_code(e)
     if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO) or (
         "://" not in url and not os.path.exists(url)
     ):

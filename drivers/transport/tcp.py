@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from drivers.errors import PortClosed, PortNotFound, PortTimeout
+from drivers.errors import PortClosed, PortNotFound, PortTimeout, port_failure
 from drivers.transport.base import DEFAULT_WRITE_TIMEOUT, Transport
 
 CONNECT_TIMEOUT = 3.0
@@ -19,61 +21,60 @@ class TcpTransport(Transport):
             raise PortTimeout(url, f"no answer to connect within {connect_timeout:.3g} s") from None
         except OSError as e:
             raise PortNotFound(url, f"cannot connect ({e.strerror or e})") from None
-        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self._calls("connecting") as sock:  # a peer may reset the connection at once
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     @property
     def is_open(self) -> bool:
         return self._sock is not None
 
     def read(self, max_bytes: int, timeout: float) -> bytes:
-        sock = self._require_open()
-        sock.settimeout(max(timeout, 1e-3))
-        try:
-            data = sock.recv(max_bytes)
-        except TimeoutError:
-            raise PortTimeout(self.url, f"no data within {timeout:.3g} s") from None
-        except OSError as e:
-            self.close()
-            raise PortClosed(self.url, f"connection lost ({e.strerror or e})") from None
+        with self._calls("reading") as sock:
+            sock.settimeout(max(timeout, 1e-3))
+            try:
+                data = sock.recv(max_bytes)
+            except TimeoutError:
+                raise PortTimeout(self.url, f"no data within {timeout:.3g} s") from None
         if not data:
             self.close()
             raise PortClosed(self.url, "peer closed the connection")
         return data
 
     def write(self, data: bytes, timeout: float = DEFAULT_WRITE_TIMEOUT) -> None:
-        sock = self._require_open()
-        sock.settimeout(timeout)
-        try:
-            sock.sendall(data)
-        except TimeoutError:
-            raise PortTimeout(self.url, f"write of {len(data)} bytes not done in {timeout:.3g} s") from None
-        except OSError as e:
-            self.close()
-            raise PortClosed(self.url, f"connection lost ({e.strerror or e})") from None
+        with self._calls("writing") as sock:
+            sock.settimeout(timeout)
+            try:
+                sock.sendall(data)
+            except TimeoutError:
+                raise PortTimeout(self.url, f"write of {len(data)} bytes not done in {timeout:.3g} s") from None
 
     def reset_input(self) -> None:
-        sock = self._require_open()
-        sock.setblocking(False)
-        try:
-            while sock.recv(4096):
-                pass
-        except BlockingIOError:
-            pass
-        except OSError as e:
-            self.close()
-            raise PortClosed(self.url, f"connection lost ({e.strerror or e})") from None
-        finally:
-            if self._sock is not None:
-                self._sock.setblocking(True)
+        with self._calls("discarding input") as sock:
+            sock.setblocking(False)
+            try:
+                while sock.recv(4096):
+                    pass
+            except BlockingIOError:
+                pass  # nothing more waiting
+            sock.setblocking(True)
 
     def close(self) -> None:
         if self._sock is not None:
             try:
                 self._sock.close()
+            except OSError:
+                pass  # releasing a connection that is gone: nothing left to release
             finally:
                 self._sock = None
 
-    def _require_open(self) -> socket.socket:
+    @contextmanager
+    def _calls(self, doing: str) -> Iterator[socket.socket]:
+        """Every call on the connection: an OS error (reset, broken pipe…) closes it and becomes
+        a typed TransportError."""
         if self._sock is None:
             raise PortClosed(self.url, "connection is closed")
-        return self._sock
+        try:
+            yield self._sock
+        except OSError as e:
+            self.close()
+            raise port_failure(self.url, doing, e) from None

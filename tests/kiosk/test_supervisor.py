@@ -1,6 +1,7 @@
 """Supervision over real ptys: a device whose pty disappears and comes back is re-opened,
 and one device's failure never reaches another."""
 
+import logging
 import threading
 
 from drivers.device import DeviceState, StateChanged
@@ -63,6 +64,74 @@ def test_pty_disappears_and_comes_back(tmp_path, echo_sim):
     Supervisor([again], EventBus(), store)
     assert again.stats.snapshot()["opens"] == saved["opens"]
     store.close()
+
+
+class CountingPing(PingDevice):
+    """Counts open attempts, so a test can wait for the supervisor's retries."""
+
+    opens_tried = 0
+
+    def open(self) -> None:
+        self.opens_tried += 1
+        super().open()
+
+
+def problems(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_an_unplug_is_one_warning_without_a_traceback(tmp_path, caplog):
+    """Pulling the adapter: the host's fd of the pty fails with EIO at the next poll (in
+    reset_input's tcflush), and the link vanishes. One WARNING that names the port; no ERROR,
+    no traceback, however many times the supervisor tries to re-open it."""
+    link = tmp_path / "kiosk-printer"
+    server = PtyServer(EchoSimulator(), link=link)
+    dev = CountingPing("printer", str(link))
+    sup = Supervisor([dev], EventBus(), poll_intervals={"printer": 0.02}, backoff=FAST)
+    caplog.set_level(logging.DEBUG)
+    sup.start()
+    try:
+        assert wait_for(lambda: dev.state is DeviceState.ONLINE)
+        caplog.clear()
+        server.close()
+        assert wait_for(lambda: dev.state is DeviceState.NO_DEVICE)
+        tried = dev.opens_tried
+        assert wait_for(lambda: dev.opens_tried >= tried + 3)  # it keeps retrying
+    finally:
+        sup.stop()
+        server.close()
+    warned = problems(caplog)
+    assert [r.levelname for r in warned] == ["WARNING"], [r.getMessage() for r in warned]
+    assert warned[0].device == "printer" and str(link) in warned[0].reason
+    assert not any(r.exc_info for r in caplog.records)
+    assert "driver error" not in warned[0].reason
+
+
+def test_a_device_missing_at_start_is_one_warning_however_often_it_is_retried(caplog):
+    missing = CountingPing("idcard", "/dev/kiosk-nonexistent/ttyUSB7")
+    sup = Supervisor([missing], EventBus(), backoff=FAST)
+    caplog.set_level(logging.DEBUG)
+    sup.start()
+    try:
+        assert wait_for(lambda: missing.opens_tried >= 4)
+    finally:
+        sup.stop()
+    warned = problems(caplog)
+    assert [(r.levelname, r.device, r.state) for r in warned] == [("WARNING", "idcard", "no_device")]
+    assert "/dev/kiosk-nonexistent/ttyUSB7" in warned[0].reason and not warned[0].exc_info
+
+
+def test_a_driver_bug_is_logged_with_its_traceback(caplog, echo_sim):
+    buggy = BuggyDevice("buggy", "sim://echo?id=bug")
+    sup = Supervisor([buggy], EventBus(), poll_intervals={"buggy": 0.01}, backoff=FAST)
+    caplog.set_level(logging.DEBUG)
+    sup.start()
+    try:
+        assert wait_for(lambda: any(r.levelno == logging.ERROR for r in caplog.records))
+    finally:
+        sup.stop()
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors[0].device == "buggy" and errors[0].exc_info and "driver bug" in str(errors[0].exc_info[1])
 
 
 def test_silent_device_goes_offline_and_recovers(echo_sim):
