@@ -1,16 +1,19 @@
 """Decoding the four card layouts (spec §6, §7, §14); identity masking; the check character (§9)."""
 
+import datetime as dt
 import hashlib
 import pickle
+import unicodedata
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drivers.idcard.cards import DECK, card_by_type
+from drivers.idcard.cards import DECK, SimCard, TextDamage, card_by_type, synthetic_id
 from drivers.idcard.decode import DecodeError, decode_address, decode_base_info, decode_sam_id, decode_text
 from drivers.idcard.frames import Command, Framer, RawFrame, encode_response, parse_response
 from drivers.idcard.identity import CardType, id_check_char, id_number_valid
+from drivers.idcard.tables import NATION, SEX
 
 H = bytes.fromhex
 
@@ -194,3 +197,109 @@ def test_fuzz_mutated_read_frames_decode_or_fail_typed(mutations, fingerprints):
             except DecodeError:
                 continue
             assert "张三" not in repr(info.identity)
+
+
+# -- damaged cards (issue 15): invalid text or impossible content is never a good read ----------
+CANARY = SimCard(
+    CardType.RESIDENT,
+    {"name": "甲乙丙", "sex": "2", "nation": "03", "birth": "19800229", "address": "丁戊己庚路9号",
+     "id_number": synthetic_id("64010219800229004"), "issuer": "银川市公安局兴庆分局", "valid_from": "20100101",
+     "valid_to": "20300101"},
+    label="canary: its personal values must never show in an error",
+)
+CANARY_VALUES = ("甲乙丙", "乙丙", CANARY.fields["id_number"], "丁戊己庚路9号", "戊己庚路")
+
+
+def assert_no_canary(*texts):
+    for text in texts:
+        for value in CANARY_VALUES:
+            assert value not in text
+
+
+def test_canary_card_is_sound():
+    identity = decode_text(CANARY.text_block())
+    assert identity.id_number_valid and identity.reveal()["birth_date"] == "1980-02-29"
+
+
+@pytest.mark.parametrize("kind", [TextDamage.SURROGATE, TextDamage.NONCHARACTER, TextDamage.CONTROL])
+@pytest.mark.parametrize("field", ["name", "address", "issuer", "id_number", "birth", "valid_to"])
+def test_invalid_text_in_any_field_is_refused(field, kind):
+    with pytest.raises(DecodeError) as info:
+        decode_text(CANARY.text_block([(field, kind)]))
+    assert field in str(info.value)
+    assert_no_canary(str(info.value), repr(info.value))
+
+
+@pytest.mark.parametrize("field", ["birth", "valid_from", "valid_to", "sex", "nation", "id_number"])
+def test_impossible_content_is_refused(field):
+    with pytest.raises(DecodeError) as info:
+        decode_text(CANARY.text_block([(field, TextDamage.IMPOSSIBLE)]))
+    assert_no_canary(str(info.value), repr(info.value))
+
+
+def test_id_number_that_disagrees_with_the_birth_date_is_refused():
+    fields = dict(CANARY.fields, birth="19800301")  # the number says 1980-02-29
+    with pytest.raises(DecodeError, match="birth"):
+        decode_text(SimCard(CardType.RESIDENT, fields).text_block())
+
+
+def test_lone_low_surrogate_and_a_pair_split_across_two_fields_are_refused():
+    block = bytearray(CANARY.text_block())
+    block[0:2] = (0xDC00).to_bytes(2, "little")
+    with pytest.raises(DecodeError, match="name"):
+        decode_text(bytes(block))
+    block = bytearray(CANARY.text_block())
+    block[28:30] = (0xD840).to_bytes(2, "little")  # the name's last character: the pair's other half is the sex code's
+    block[30:32] = (0xDC00).to_bytes(2, "little")
+    with pytest.raises(DecodeError):
+        decode_text(bytes(block))
+
+
+@pytest.mark.parametrize("kind", [CardType.FOREIGN_2017, CardType.FOREIGN_2023])
+def test_fields_a_card_type_does_not_have_are_absent(kind):
+    i = decode_text(card_by_type(kind).text_block()).reveal()
+    assert (i["address"], i["issuer"], i["nation_code"], i["pass_number"], i["issue_count"]) == (None,) * 5
+
+
+def _assert_sound(identity):
+    """What any record the decoder lets through must be."""
+    full = identity.reveal()
+    assert identity.id_number_valid is True
+    for key, value in full.items():
+        if isinstance(value, str):
+            assert value == value.strip(" \x00") and value, key
+            assert not any(
+                unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") or c == "\ufffd" or (ord(c) & 0xFFFE) == 0xFFFE
+                or 0xFDD0 <= ord(c) <= 0xFDEF
+                for c in value
+            ), key
+    for key in ("birth_date", "valid_from", "valid_to"):
+        if full[key] != "长期":
+            dt.date.fromisoformat(full[key])
+    assert full["valid_to"] == "长期" or full["valid_from"] <= full["valid_to"]
+    assert full["birth_date"] <= full["valid_from"]
+    assert full["sex_code"] in SEX
+    assert full["nation_code"] is None or full["nation_code"] in NATION
+
+
+@pytest.mark.parametrize("card", range(len(DECK) - 1))
+def test_every_good_card_of_the_deck_is_sound(card):
+    _assert_sound(decode_text(DECK[card].text_block()))
+
+
+@given(
+    st.sampled_from([c for c in DECK[:-1]] + [CANARY]),
+    st.lists(st.tuples(st.integers(0, 247), st.integers(0, 255)), min_size=1, max_size=4),
+)
+def test_fuzz_damaged_text_blocks_are_sound_or_refused(card, mutations):
+    """Any bytes either decode to a sound record or raise the typed error, nothing else."""
+    block = bytearray(card.text_block())
+    for pos, value in mutations:
+        block[pos] = value
+    try:
+        identity = decode_text(bytes(block))
+    except DecodeError as e:
+        if card is CANARY:
+            assert_no_canary(str(e), repr(e))
+        return
+    _assert_sound(identity)

@@ -1,12 +1,13 @@
 """The reader driver against the simulator, in-process (sim://) and through a real pty."""
 
 import itertools
+import logging
 
 import pytest
 
 from drivers.device import DeviceState, StatusChanged, Unsolicited
-from drivers.errors import PortClosed, PortNotFound, PortTimeout, ProtocolError
-from drivers.idcard.cards import DECK, card_by_type
+from drivers.errors import PortClosed, PortNotFound, PortTimeout, ProtocolError, TransportError
+from drivers.idcard.cards import DECK, SimCard, card_by_type, parse_damage, synthetic_id
 from drivers.idcard.frames import Command
 from drivers.idcard.identity import CardType
 from drivers.idcard.reader import CardPresence, CardRead, IdCardReader, SamState
@@ -285,3 +286,73 @@ def test_sim_unplugged_mid_session():
     finally:
         r.close()
         registry.forget_instances()
+
+
+# -- damaged cards (issue 15) ----------------------------------------------------------------
+CANARY = SimCard(
+    CardType.RESIDENT,
+    {"name": "甲乙丙", "sex": "2", "nation": "03", "birth": "19800229", "address": "丁戊己庚路9号",
+     "id_number": synthetic_id("64010219800229004"), "issuer": "银川市公安局兴庆分局", "valid_from": "20100101",
+     "valid_to": "20300101"},
+    appended_address="丁戊己庚路10号",
+)
+
+
+@pytest.mark.parametrize("damage", ["name:surrogate", "address:noncharacter", "issuer:control", "birth:impossible",
+                                    "id_number:impossible", "appended_address:surrogate"])
+def test_damaged_card_is_never_a_good_read(rig, damage, caplog):
+    caplog.set_level(logging.DEBUG)
+    rig.sim.set_damage([parse_damage(damage)])
+    rig.reader.open()
+    rig.reader.arm()
+    rig.sim.place(CANARY)
+    rig.reader.poll()
+    assert "idcard.card_read" not in rig.names()
+    assert rig.names()[0] == "idcard.card_rejected"
+    # nothing of the person reaches an event, a log line or the statistics
+    seen = caplog.text + repr(rig.events) + repr([vars(p) for p in rig.payloads("idcard.card_rejected")])
+    for value in ("甲乙丙", "乙丙", CANARY.fields["id_number"], "戊己庚路"):
+        assert value not in seen
+    # the citizen lays the card again: the reader is still armed and reads it once it is sound
+    rig.sim.set_damage([])
+    rig.sim.lift()
+    rig.reader.poll()
+    rig.sim.place(CANARY)
+    rig.reader.poll()
+    (read,) = rig.payloads("idcard.card_read")
+    assert read.identity.id_number_valid and read.newest_address() == "丁戊己庚路10号"
+
+
+# -- reply deadlines that follow the bytes (issue 15) ----------------------------------------
+def test_slow_but_steady_answers_are_awaited(rig):
+    """A byte every 20 ms: SAM ID's 27 bytes take 0.54 s, more than its 0.30 s reply time."""
+    rig.sim.set_pace(20)
+    rig.reader.open()
+    assert rig.reader.info.serial_number == "05.01-20080808-0123456789-1234567890"
+    rig.reader.arm()
+    rig.reader.poll()  # find, 11 bytes: no card
+    assert rig.sim.commands[-1] is Command.FIND and rig.reader.stats.snapshot()["sw3_80"] == 1
+
+
+def test_a_whole_card_read_a_byte_every_20_ms():
+    """The 1295-byte answer to 30 01 takes 26 s at that pace; the deadline follows the bytes."""
+    r = Rig("sim")
+    try:
+        r.reader.open()
+        r.reader.arm()
+        r.sim.place(0)
+        r.sim.set_pace(20)
+        r.reader.poll()
+        assert r.names()[0] == "idcard.card_read"
+        assert r.reader.stats.snapshot().get("communication_errors", 0) == 0
+    finally:
+        r.close()
+        registry.forget_instances()
+
+
+def test_answer_that_stops_mid_frame_says_how_far_it_got(rig):
+    rig.sim.set_pace(20)
+    rig.sim.inject(Fault.TRUNCATED, persistent=True)  # the 11-byte status answer stops after 8
+    with pytest.raises(TransportError) as info:
+        rig.reader.open()
+    assert "stopped after 8 of 11 bytes" in str(info.value) and rig.reader.port in str(info.value)
