@@ -1,7 +1,7 @@
 """Encoding of card text blocks: what a card holds, for the simulator's deck and for tests.
 
 All people here are fictitious; ID numbers are synthetic with valid check characters (or
-deliberately invalid ones, marked as such)."""
+deliberately invalid ones, marked as damaged)."""
 
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ DECK: tuple[SimCard, ...] = (
         CardType.RESIDENT,
         {"name": "王五", "sex": "1", "nation": "01", "birth": "19491231", "address": "北京市东城区示例胡同5号",
          "id_number": "11010519491231002" + "9", "issuer": "北京市公安局东城分局", "valid_from": "20100101", "valid_to": "20300101"},
-        label="resident, ID number with a wrong check character (9, expects X)",
+        label="resident, damaged: ID number with a wrong check character (9, expects X)",
     ),
 )
 

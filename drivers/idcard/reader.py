@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from drivers.device import ActionHint, Device, DeviceFault, DeviceInfo, DeviceKind, DeviceState, DeviceStatus
 from drivers.errors import PortTimeout, ProtocolError
-from drivers.idcard.decode import BaseInfo, DecodeError, decode_address, decode_base_info, decode_sam_id
+from drivers.idcard.decode import BaseInfo, DamagedCard, DecodeError, decode_address, decode_base_info, decode_sam_id
 from drivers.idcard.frames import (
     BAUD_PROBE_ORDER,
     Command,
@@ -96,11 +96,23 @@ class CardRead:
         return f"CardRead({self.identity!r}, fingerprints={self.fingerprint_length}, address={'yes' if self._appended_address else 'no'})"
 
 
+class ProblemCode(enum.Enum):
+    CARD_REJECTED = "card_rejected"  # the SAM refused the card, or its data has an unknown layout
+    READ_FAILED = "read_failed"  # moved card, poor coupling: the reader stays armed
+    CARD_DAMAGED = "card_damaged"  # the card answered with text no sound card holds: lay it again
+
+
+# The citizen's words for a damaged card (the UI has them as idcard.card_damaged too).
+DAMAGED_WORDS = ("请重新放置身份证；如果多次出现，证件可能已损坏", "Please lay the card again; if this repeats, the card may be damaged")
+
+
 @dataclass(frozen=True)
 class CardProblem:
     sw3: int
     text: str
     text_en: str
+    code: ProblemCode = ProblemCode.CARD_REJECTED
+    detail: str = ""  # for technicians: what was wrong (a field and its fault, never a value)
 
 
 class ReaderError(Exception):
@@ -115,7 +127,7 @@ class ReaderError(Exception):
 class IdCardReader(Device):
     kind = DeviceKind.IDCARD
     status_type = IdReaderStatus
-    counters = ("reads_ok", "reads_failed", "cards_rejected")
+    counters = ("reads_ok", "reads_failed", "cards_rejected", "cards_damaged")
 
     def __init__(
         self,
@@ -290,29 +302,44 @@ class IdCardReader(Device):
             return
         try:
             info: BaseInfo = decode_base_info(answer, command)
+            address = self._appended_address(t) if self.read_address else None
+        except DamagedCard as e:
+            # never a good read; the citizen lifts the card and lays it again, so stay armed
+            self.stats.incr("reads_failed")
+            self.stats.incr("cards_damaged")
+            self._finish_with("idcard.card_rejected", CardProblem(answer.sw3, *DAMAGED_WORDS, ProblemCode.CARD_DAMAGED, str(e)),
+                              stay_armed=True)
+            return
         except DecodeError as e:
             self.stats.incr("reads_failed")
             self.stats.incr("cards_rejected")
-            self._finish_with("idcard.card_rejected", CardProblem(answer.sw3, "证件信息无法识别", f"card data not understood: {e}"))
+            self._finish_with("idcard.card_rejected", CardProblem(answer.sw3, "证件信息无法识别", f"card data not understood: {e}",
+                                                                  detail=str(e)))
             return
-        address = None
-        if self.read_address:
-            extra = self.exchange(t, Command.READ_ADDRESS)
-            if extra.sw3 in (Sw3.OK, Sw3.NO_CONTENT):
-                try:
-                    address = decode_address(extra)
-                except DecodeError:
-                    address = None
         self.stats.incr("reads_ok")
         self.stats.incr("operations_ok")
         self._finish_with("idcard.card_read", CardRead(info.identity, info.fingerprint_length, address))
 
-    def _finish_with(self, name: str, payload: object) -> None:
-        """End the transaction: disarm, ask for the card to be lifted, and watch for that."""
-        self._armed = False
+    def _appended_address(self, t: Transport) -> str | None:
+        """The newest appended address; a damaged one spoils the read (DamagedCard), an answer
+        that is no address at all is taken as none."""
+        extra = self.exchange(t, Command.READ_ADDRESS)
+        if extra.sw3 not in (Sw3.OK, Sw3.NO_CONTENT):
+            return None
+        try:
+            return decode_address(extra)
+        except DamagedCard:
+            raise
+        except DecodeError:
+            return None
+
+    def _finish_with(self, name: str, payload: object, stay_armed: bool = False) -> None:
+        """End the transaction: ask for the card to be lifted, and watch for that. Disarm,
+        unless the card is to be laid again (then the next one placed is read)."""
+        self._armed = stay_armed
         self._failures = 0
         self._awaiting_removal = True
-        self._update(card=CardPresence.READ_AWAITING_REMOVAL, arming=Arming.DISARMED)
+        self._update(card=CardPresence.READ_AWAITING_REMOVAL, arming=Arming.ARMED if stay_armed else Arming.DISARMED)
         self.notify(name, payload)
         self.notify("idcard.remove_card")
 
@@ -335,7 +362,7 @@ class IdCardReader(Device):
                     self.stats.incr("reads_failed")
                     self.stats.incr("operations_failed")
                     zh, en = describe(sw3)
-                    self.notify("idcard.read_failed", CardProblem(sw3, f"读卡失败（{zh}），请重新放置证件", en))
+                    self.notify("idcard.read_failed", CardProblem(sw3, f"读卡失败（{zh}），请重新放置证件", en, ProblemCode.READ_FAILED))
 
     def _probe_removal(self, t: Transport) -> None:
         """After a read, find answers 80 whether or not the card is still there (spec §10), so

@@ -10,7 +10,7 @@ from drivers.errors import PortClosed, PortNotFound, PortTimeout, ProtocolError,
 from drivers.idcard.cards import DECK, SimCard, card_by_type, parse_damage, synthetic_id
 from drivers.idcard.frames import Command
 from drivers.idcard.identity import CardType
-from drivers.idcard.reader import CardPresence, CardRead, IdCardReader, SamState
+from drivers.idcard.reader import DAMAGED_WORDS, CardPresence, CardRead, IdCardReader, ProblemCode, SamState
 from drivers.sim import registry
 from drivers.sim.idcard import CardState, Fault, IdCardSimulator
 from drivers.sim.serve import PtyServer
@@ -72,7 +72,7 @@ def test_quiet_unless_armed(rig):
     assert rig.names() == []
 
 
-@pytest.mark.parametrize("card", list(range(len(DECK))))
+@pytest.mark.parametrize("card", range(len(DECK) - 1))  # the last one is damaged
 def test_read_each_card_of_the_deck_then_removal(rig, card):
     rig.reader.open()
     rig.reader.arm()
@@ -84,7 +84,7 @@ def test_read_each_card_of_the_deck_then_removal(rig, card):
     (read,) = rig.payloads("idcard.card_read")
     assert isinstance(read, CardRead) and read.identity.card_type is DECK[card].card_type
     assert read.identity.reveal()["id_number"] == DECK[card].fields["id_number"]
-    assert read.identity.id_number_valid is (card != len(DECK) - 1)
+    assert read.identity.id_number_valid
     assert read.newest_address() == DECK[card].appended_address
     assert not rig.reader.armed  # one read per arming
     # still on the antenna: find would say 80, but the driver does not take that as "removed"
@@ -309,6 +309,9 @@ def test_damaged_card_is_never_a_good_read(rig, damage, caplog):
     rig.reader.poll()
     assert "idcard.card_read" not in rig.names()
     assert rig.names()[0] == "idcard.card_rejected"
+    (problem,) = rig.payloads("idcard.card_rejected")
+    assert problem.code is ProblemCode.CARD_DAMAGED and (problem.text, problem.text_en) == DAMAGED_WORDS
+    assert damage.partition(":")[0] in problem.detail and rig.reader.stats.snapshot()["cards_damaged"] == 1
     # nothing of the person reaches an event, a log line or the statistics
     seen = caplog.text + repr(rig.events) + repr([vars(p) for p in rig.payloads("idcard.card_rejected")])
     for value in ("甲乙丙", "乙丙", CANARY.fields["id_number"], "戊己庚路"):
@@ -356,3 +359,9 @@ def test_answer_that_stops_mid_frame_says_how_far_it_got(rig):
     with pytest.raises(TransportError) as info:
         rig.reader.open()
     assert "stopped after 8 of 11 bytes" in str(info.value) and rig.reader.port in str(info.value)
+
+
+def test_damaged_card_words_are_the_uis():
+    from ui.i18n import STRINGS
+
+    assert DAMAGED_WORDS == STRINGS[f"idcard.{ProblemCode.CARD_DAMAGED.value}"]
