@@ -25,6 +25,7 @@ from drivers.idcard.frames import (
     parse_response,
 )
 from drivers.idcard.identity import Identity
+from drivers.idcard.reply import ReplyLimits, ReplyTooSlow
 from drivers.idcard.status import Reaction, Sw3, describe, reaction
 from drivers.transport import SerialSettings, Transport
 
@@ -39,14 +40,16 @@ MAX_RETRY_FROM_FIND = 3
 
 @dataclass(frozen=True)
 class ReaderTimings:
-    """Timeout = base + wire_factor × wire time of the expected answer (spec §11.2)."""
+    """Reply time = base + wire_factor × wire time of the expected answer (spec §11.2); then the
+    deadline follows the bytes up to cap_factor × the reply time (reply.py)."""
 
     base: float = 0.3  # 11, 12, 20 xx, 60, 61
     read: float = 1.5  # 30 01, 30 03
     read_fp: float = 2.5  # 30 10
     wire_factor: float = 1.5
     inter_byte: float = 0.1  # at 115200, scaled with the rate (spec §3)
-    retries: int = 1
+    cap_factor: float = 20.0  # a whole answer within this many reply times, while its bytes keep coming
+    retries: int = 1  # after a timeout or a bad frame; never after a too-slow answer
 
     def base_for(self, command: Command) -> float:
         if command is Command.READ_BASE_FP:
@@ -209,8 +212,14 @@ class IdCardReader(Device):
 
     # -- protocol --------------------------------------------------------------------------
     def timeout_for(self, command: Command) -> float:
+        """The reply time: base + wire_factor × wire time of the expected answer (spec §11.2)."""
         wire = ANSWER_BYTES.get(command, 11) * 10 / (self.baud or 115200)
         return self.timings.base_for(command) + self.timings.wire_factor * wire
+
+    def limits_for(self, command: Command) -> ReplyLimits:
+        reply = self.timeout_for(command)
+        gap = self.timings.inter_byte * max(1.0, 115200 / (self.baud or 115200))
+        return ReplyLimits(reply, gap, max(1.0, self.timings.cap_factor) * reply)
 
     def exchange(self, t: Transport, command: Command, data: bytes = b"", para: int | None = None, retry: bool = True) -> ResponseFrame:
         """Send one command, return its answer. A timeout or bad frame is retried once."""
@@ -221,6 +230,9 @@ class IdCardReader(Device):
             t.write(frame)
             try:
                 answer = self._await(t, command)
+            except ReplyTooSlow:
+                self.stats.incr("communication_errors")
+                raise  # asking again would be as slow
             except (PortTimeout, ProtocolError):
                 self.stats.incr("communication_errors")
                 if attempt == attempts - 1:
@@ -233,23 +245,28 @@ class IdCardReader(Device):
         return answer
 
     def _await(self, t: Transport, command: Command) -> ResponseFrame:
-        timeout = self.timeout_for(command)
-        gap = self.timings.inter_byte * max(1.0, 115200 / (self.baud or 115200))
+        """The answer's first frame. The deadline follows the bytes (reply.py): NoReply,
+        ReplyStopped or ReplyTooSlow when it ends, ProtocolError for a frame that fails its checks."""
+        limits = self.limits_for(command)
         framer = Framer(min_len=4)
-        deadline = time.monotonic() + timeout
+        sent = time.monotonic()
+        last: float | None = None  # when the last byte of the answer came; None before it starts
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                what = "a partial answer" if framer.partial else "no answer"
-                raise PortTimeout(t.url, f"{what} to {command.name} within {timeout:.2f} s")
+            now = time.monotonic()
+            quiet = None if last is None else now - last
+            wait = limits.wait(now - sent, quiet)
+            if wait <= 0:
+                expected = framer.expected
+                raise limits.give_up(t.url, command.name, now - sent, quiet, framer.received,
+                                     expected or ANSWER_BYTES.get(command, 11), expected is not None)
             try:
-                chunk = t.read(4096, min(remaining, gap) if framer.partial else remaining)
+                chunk = t.read(4096, wait)
             except PortTimeout:
-                if framer.partial:
-                    framer.drop_partial()
-                    raise ProtocolError(t.url, f"answer to {command.name} stopped mid-frame") from None
-                continue
-            for event in framer.feed(chunk):
+                continue  # the limits above say which deadline passed
+            events = framer.feed(chunk)
+            if framer.partial or events:  # bytes that could be the answer, not line noise
+                last = time.monotonic()
+            for event in events:
                 if isinstance(event, RawFrame):
                     return parse_response(event)
                 if isinstance(event, FramingError):

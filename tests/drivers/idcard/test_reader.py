@@ -10,7 +10,16 @@ from drivers.errors import PortClosed, PortNotFound, PortTimeout, ProtocolError,
 from drivers.idcard.cards import DECK, SimCard, card_by_type, parse_damage, synthetic_id
 from drivers.idcard.frames import Command
 from drivers.idcard.identity import CardType
-from drivers.idcard.reader import DAMAGED_WORDS, CardPresence, CardRead, IdCardReader, ProblemCode, SamState
+from drivers.idcard.reader import (
+    DAMAGED_WORDS,
+    CardPresence,
+    CardRead,
+    IdCardReader,
+    ProblemCode,
+    ReaderTimings,
+    SamState,
+)
+from drivers.idcard.reply import NoReply, ReplyLimits, ReplyStopped, ReplyTooSlow
 from drivers.sim import registry
 from drivers.sim.idcard import CardState, Fault, IdCardSimulator
 from drivers.sim.serve import PtyServer
@@ -134,7 +143,7 @@ def test_one_damaged_answer_is_retried(rig, fault):
 
 @pytest.mark.parametrize(
     ("fault", "error"),
-    [(Fault.BAD_CHECKSUM, ProtocolError), (Fault.SILENCE, PortTimeout), (Fault.TRUNCATED, ProtocolError)],
+    [(Fault.BAD_CHECKSUM, ProtocolError), (Fault.SILENCE, NoReply), (Fault.TRUNCATED, ReplyStopped)],
 )
 def test_persistent_damage_raises_a_typed_error_naming_the_port(rig, fault, error):
     rig.reader.open()
@@ -222,7 +231,7 @@ def test_probe_finds_a_reader_at_9600_over_a_pty():
 def test_wrong_configured_rate_fails_cleanly_over_a_pty():
     r = Rig("pty", baud=115200, sim_baud=9600)
     try:
-        with pytest.raises(PortTimeout, match="no answer to SAM_STATUS"):
+        with pytest.raises(NoReply, match="no reply to SAM_STATUS within 0.30 s"):
             r.reader.open()
         assert not r.reader.is_open
     finally:
@@ -359,6 +368,55 @@ def test_answer_that_stops_mid_frame_says_how_far_it_got(rig):
     with pytest.raises(TransportError) as info:
         rig.reader.open()
     assert "stopped after 8 of 11 bytes" in str(info.value) and rig.reader.port in str(info.value)
+    assert isinstance(info.value, ReplyStopped) and (info.value.received, info.value.expected) == (8, 11)
+
+
+def test_answer_slower_than_the_cap_is_too_slow_and_not_asked_again(rig):
+    rig.reader.timings = ReaderTimings(cap_factor=1)  # the whole answer within its reply time
+    rig.sim.set_pace(20)  # SAM ID: 27 bytes take 0.54 s, its reply time is 0.30 s
+    with pytest.raises(ReplyTooSlow, match=r"reply to SAM_ID too slow: \d+ of 27 bytes") as info:
+        rig.reader.open()
+    assert rig.reader.port in str(info.value) and 7 <= info.value.received < 27
+    assert rig.sim.commands.count(Command.SAM_ID) == 1
+
+
+# -- the reply limits, clock-free ------------------------------------------------------------
+LIMITS = ReplyLimits(reply=0.3, gap=0.1, cap=6.0)
+
+
+def test_the_deadline_follows_the_bytes_up_to_the_cap():
+    assert LIMITS.wait(0.0, None) == pytest.approx(0.3)
+    assert LIMITS.wait(0.31, None) <= 0  # nothing came in time
+    assert LIMITS.wait(5.0, 0.02) == pytest.approx(0.08)  # long past the reply time, bytes still coming
+    assert LIMITS.wait(5.95, 0.0) == pytest.approx(0.05)  # the cap comes before the next gap would
+    assert LIMITS.wait(6.0, 0.0) <= 0
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "quiet", "error", "words"),
+    [
+        (0.3, None, NoReply, "no reply to READ_BASE within 0.30 s"),
+        (2.0, 0.1, ReplyStopped, "reply to READ_BASE stopped after 600 of 1295 bytes"),
+        (6.0, 0.02, ReplyTooSlow, "reply to READ_BASE too slow: 600 of 1295 bytes in 6.0 s"),
+    ],
+)
+def test_giving_up_says_what_happened(elapsed, quiet, error, words):
+    e = LIMITS.give_up("/dev/ttyUSB0", "READ_BASE", elapsed, quiet, 600, 1295, True)
+    assert type(e) is error and isinstance(e, PortTimeout) and str(e).startswith(f"/dev/ttyUSB0: {words}")
+
+
+def test_before_the_length_field_the_size_is_the_expected_one():
+    e = LIMITS.give_up("/dev/ttyUSB0", "FIND", 1.0, 0.1, 3, 15, False)
+    assert "stopped after 3 of 15 expected bytes" in str(e)
+
+
+@pytest.mark.parametrize(("baud", "gap"), [(115200, 0.1), (9600, 1.2)])
+def test_limits_scale_with_the_rate(baud, gap):
+    reader = IdCardReader("idcard", "sim://idcard", baud=baud)
+    limits = reader.limits_for(Command.READ_BASE)
+    wire = 1295 * 10 / baud
+    assert limits.reply == pytest.approx(1.5 + 1.5 * wire) and limits.gap == pytest.approx(gap)
+    assert limits.cap == pytest.approx(20 * limits.reply) and limits.cap > 1295 * 0.020  # a byte every 20 ms fits
 
 
 def test_damaged_card_words_are_the_uis():
