@@ -153,7 +153,7 @@ def decode_text(block: bytes, photo: bytes = b"") -> Identity:
             raise DamagedCard("nationality", "is not a three-letter code")
     elif kind is CardType.FOREIGN_2023:
         # two parts, split at character 35: join them before stripping the padding
-        english = text_field(block[52:122] + block[220:242], "english_name").strip(" ")
+        english = text_field(block[52:122] + block[220:242], "english_name")
         if not (len(t["nationality"]) == 3 and t["nationality"].isascii() and t["nationality"].isalnum()):
             raise DamagedCard("nationality", "is not a three-character code")
     elif kind is CardType.HK_MO_TW:

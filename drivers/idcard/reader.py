@@ -222,7 +222,8 @@ class IdCardReader(Device):
         return ReplyLimits(reply, gap, max(1.0, self.timings.cap_factor) * reply)
 
     def exchange(self, t: Transport, command: Command, data: bytes = b"", para: int | None = None, retry: bool = True) -> ResponseFrame:
-        """Send one command, return its answer. A timeout or bad frame is retried once."""
+        """Send one command, return its answer. A timeout or bad frame is retried once; an
+        answer too slow for its cap is not."""
         frame = encode_command(command, data, para)
         attempts = 1 + (self.timings.retries if retry else 0)
         for attempt in range(attempts):
@@ -330,8 +331,7 @@ class IdCardReader(Device):
         except DecodeError as e:
             self.stats.incr("reads_failed")
             self.stats.incr("cards_rejected")
-            self._finish_with("idcard.card_rejected", CardProblem(answer.sw3, "证件信息无法识别", f"card data not understood: {e}",
-                                                                  detail=str(e)))
+            self._finish_with("idcard.card_rejected", CardProblem(answer.sw3, "证件信息无法识别", f"card data not understood: {e}"))
             return
         self.stats.incr("reads_ok")
         self.stats.incr("operations_ok")

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drivers.idcard.cards import DECK, SimCard, TextDamage, card_by_type, synthetic_id
+from drivers.idcard.cards import DECK, SimCard, TextDamage, card_by_type
 from drivers.idcard.decode import DamagedCard, DecodeError, decode_address, decode_base_info, decode_sam_id, decode_text
 from drivers.idcard.frames import Command, Framer, RawFrame, encode_response, parse_response
 from drivers.idcard.identity import CardType, id_check_char, id_number_valid
 from drivers.idcard.tables import NATION, SEX
+from tests.drivers.idcard.canary import CANARY, assert_no_canary
 
 H = bytes.fromhex
 
@@ -200,22 +201,6 @@ def test_fuzz_mutated_read_frames_decode_or_fail_typed(mutations, fingerprints):
 
 
 # -- damaged cards (issue 15): invalid text or impossible content is never a good read ----------
-CANARY = SimCard(
-    CardType.RESIDENT,
-    {"name": "甲乙丙", "sex": "2", "nation": "03", "birth": "19800229", "address": "丁戊己庚路9号",
-     "id_number": synthetic_id("64010219800229004"), "issuer": "银川市公安局兴庆分局", "valid_from": "20100101",
-     "valid_to": "20300101"},
-    label="canary: its personal values must never show in an error",
-)
-CANARY_VALUES = ("甲乙丙", "乙丙", CANARY.fields["id_number"], "丁戊己庚路9号", "戊己庚路")
-
-
-def assert_no_canary(*texts):
-    for text in texts:
-        for value in CANARY_VALUES:
-            assert value not in text
-
-
 def test_canary_card_is_sound():
     identity = decode_text(CANARY.text_block())
     assert identity.id_number_valid and identity.reveal()["birth_date"] == "1980-02-29"
