@@ -129,3 +129,14 @@ def test_a_reader_sending_a_byte_every_20_ms():
         sim.close()
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "05.01-20080808-0123456789-1234567890"
+
+
+def test_damage_and_pace_from_the_control_line(pty_sim):
+    sim, pty = pty_sim
+    assert sim.send("damage birth impossible") == "damage birth:impossible"
+    assert sim.send("pace 1") == "pace 1 ms per byte"
+    sim.send("place 0")
+    done = diag("--port", pty, "read", "--timeout", "20")
+    assert done.returncode == 4 and "the birth field is not a date" in done.stderr and "1949" not in done.stderr
+    assert sim.send("damage off") == "damage off" and sim.send("pace 0") == "pace off"
+    assert sim.send("state").endswith("pace 0 ms, damage none")

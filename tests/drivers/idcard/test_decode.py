@@ -1,4 +1,4 @@
-"""Decoding the four card layouts (spec §6, §7, §14); identity masking; the check character (§9)."""
+"""Decoding the four card layouts (spec §6, §7, §14); damaged cards refused; identity masking; the check character (§9)."""
 
 import datetime as dt
 import hashlib
@@ -10,9 +10,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drivers.idcard.cards import DECK, SimCard, TextDamage, card_by_type
-from drivers.idcard.decode import DamagedCard, DecodeError, decode_address, decode_base_info, decode_sam_id, decode_text
+from drivers.idcard.decode import (
+    DamagedCard,
+    DecodeError,
+    card_type_of,
+    decode_address,
+    decode_base_info,
+    decode_sam_id,
+    decode_text,
+)
 from drivers.idcard.frames import Command, Framer, RawFrame, encode_response, parse_response
 from drivers.idcard.identity import CardType, id_check_char, id_number_valid
+from drivers.idcard.layout import LAYOUTS, spans
 from drivers.idcard.tables import NATION, SEX
 from tests.drivers.idcard.canary import CANARY, assert_no_canary
 
@@ -289,3 +298,10 @@ def test_fuzz_damaged_text_blocks_are_sound_or_refused(card, mutations):
             assert_no_canary(str(e), repr(e))
         return
     _assert_sound(identity)
+
+
+@pytest.mark.parametrize("kind", list(LAYOUTS))
+def test_each_layout_fills_the_block_and_puts_its_marker_at_248(kind):
+    assert sum(chars for _, chars in LAYOUTS[kind]) * 2 == 256
+    assert spans(kind)["type"] == (248, 2)
+    assert card_type_of(card_by_type(kind).text_block()) is kind
