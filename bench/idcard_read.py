@@ -11,6 +11,8 @@ driver, not the simulator.
    Target: latency ≤ one poll period + 1.3 × wire time.
 2. CPU used by the driver while polling an empty, armed reader: process CPU time / wall time.
    Target: below 1 % of one core.
+3. Decoding a text block into a sound record (every field checked, issue 15), as a ratio to a
+   baseline in the same process: the same fields split by the layout and decoded without checks.
 
 Run: .venv/bin/python bench/idcard_read.py [--trials 20] [--idle 10]
 """
@@ -27,7 +29,10 @@ import time
 from pathlib import Path
 
 from drivers.device import Unsolicited
+from drivers.idcard.cards import DECK
+from drivers.idcard.decode import card_type_of, decode_text
 from drivers.idcard.frames import Command, encode_command
+from drivers.idcard.layout import spans
 from drivers.idcard.reader import IdCardReader
 from drivers.transport import SerialSettings, open_transport
 
@@ -132,11 +137,32 @@ def idle_cpu(sim: Sim, seconds: float) -> float:
     return cpu / wall
 
 
+def decode_cost(rounds: int) -> tuple[float, float]:
+    """Seconds per block: decode_text, and the bare split-and-decode baseline."""
+    blocks = [card.text_block() for card in DECK[:-1]]  # the last card of the deck is damaged
+
+    def bare(block: bytes) -> dict[str, str]:
+        where = spans(card_type_of(block))
+        return {f: block[o : o + n].decode("utf-16-le", "replace").rstrip(" \x00") for f, (o, n) in where.items()}
+
+    def per_block(fn) -> float:
+        start = time.perf_counter()
+        for _ in range(rounds):
+            for block in blocks:
+                fn(block)
+        return (time.perf_counter() - start) / (rounds * len(blocks))
+
+    per_block(decode_text)  # warm up
+    return per_block(decode_text), per_block(bare)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--idle", type=float, default=10.0)
+    ap.add_argument("--decodes", type=int, default=2000, help="rounds over the deck for figure 3")
     args = ap.parse_args()
+    checked, bare = decode_cost(args.decodes)
     sim = Sim()
     try:
         base = statistics.median(baseline(sim, args.trials))
@@ -151,6 +177,8 @@ def main() -> None:
     print(f"  median = {med / WIRE:.2f} x wire = {med / base:.2f} x baseline")
     print(f"  max - poll period = {(worst - FIND_PERIOD) / WIRE:.2f} x wire (target <= 1.3)")
     print(f"driver CPU while polling an empty armed reader: {cpu * 100:.2f} % of one core (target < 1 %)")
+    print(f"decoding a text block into a sound record: {checked * 1e6:.0f} us = {checked / bare:.1f} x the unchecked"
+          f" split-and-decode baseline ({bare * 1e6:.0f} us); {checked / WIRE * 100:.2f} % of the read's wire time")
 
 
 if __name__ == "__main__":

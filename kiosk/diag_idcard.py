@@ -1,6 +1,8 @@
 """`kiosk diag idcard`: talk to an ID card reader directly, for technicians and integrators.
 
-Exit codes: 0 done, 3 no card before the timeout, 4 device error (the message names the port).
+Exit codes: 0 done, 3 no card before the timeout, 4 device error or a card refused (rejected by
+the SAM, or damaged: the message names the port, and for a damaged card the field, never its value).
+A field the card type does not have is null in `--json` and left out of the text output.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 
 from drivers.device import DeviceEvent, DeviceState, Unsolicited
 from drivers.errors import TransportError
-from drivers.idcard.reader import CardProblem, CardRead, IdCardReader
+from drivers.idcard.reader import CardProblem, CardRead, IdCardReader, ProblemCode
 
 EXIT_OK, EXIT_NO_CARD, EXIT_DEVICE = 0, 3, 4
 
@@ -89,7 +91,11 @@ def _read(reader: IdCardReader, args: argparse.Namespace, got: list[Unsolicited]
         done.wait(reader.find_period)
     event = got[0]
     if isinstance(event.payload, CardProblem):
-        print(f"{reader.port}: {event.payload.text_en} ({event.payload.text}), SW3 {event.payload.sw3:02X}", file=sys.stderr)
+        problem = event.payload
+        if problem.code is ProblemCode.CARD_DAMAGED:  # the SAM said 90: the fault is in the text
+            print(f"{reader.port}: {problem.detail}. {problem.text_en} ({problem.text})", file=sys.stderr)
+        else:
+            print(f"{reader.port}: {problem.text_en} ({problem.text}), SW3 {problem.sw3:02X}", file=sys.stderr)
         return EXIT_DEVICE
     read: CardRead = event.payload
     fields = read.identity.reveal() if args.reveal else read.identity.masked()
@@ -100,6 +106,4 @@ def _read(reader: IdCardReader, args: argparse.Namespace, got: list[Unsolicited]
         for key, value in fields.items():
             if value is not None:
                 print(f"{key:<{width}}  {value}")
-        if not read.identity.id_number_valid:
-            print("warning: the ID number fails its check character (GB 11643)", file=sys.stderr)
     return EXIT_OK

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drivers.idcard.cards import DECK
+from drivers.idcard.cards import DECK, TextDamage, parse_damage
 from drivers.sim.base import Simulator
 from drivers.sim.idcard import Fault, IdCardSimulator
 from drivers.sim.serve import PtyServer, TcpServer
@@ -24,8 +24,10 @@ if TYPE_CHECKING:  # the printer pulls in numpy, Pillow and qrcode: only for `ki
     from drivers.sim.ticket_render import Ticket
 
 IDCARD_HELP = (
-    "commands: cards | place N | lift | fault NAME [persistent] | clear | state | quit\n"
-    f"faults: {', '.join(f.value for f in Fault)}"
+    "commands: cards | place N | lift | fault NAME [persistent] | clear | pace MS | damage FIELD KIND | damage off"
+    " | state | quit\n"
+    f"faults: {', '.join(f.value for f in Fault)}\n"
+    f"damage kinds: {', '.join(d.value for d in TextDamage)} (e.g. damage issuer surrogate)"
 )
 
 
@@ -37,6 +39,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--link", type=Path, help="also make this symlink to the pty (a stable name)")
     where.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT instead of a pty (0 = any)")
     p.add_argument("--card", type=int, help="place this card of the deck at start")
+    p.add_argument("--pace-ms", type=float, default=0, metavar="MS",
+                   help="send every answer one byte every MS milliseconds (a slow but steady reader)")
+    p.add_argument("--damage", action="append", default=[], metavar="FIELD:KIND",
+                   help="serve this text field damaged on every read, e.g. issuer:surrogate (repeatable; "
+                        f"KIND one of {', '.join(d.value for d in TextDamage)})")
     p.set_defaults(handler=run_idcard)
     _add_printer_parser(sub)
     _add_locker_parser(sub)
@@ -44,7 +51,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_idcard(args: argparse.Namespace) -> int:
-    sim = IdCardSimulator({"baud": str(args.baud), "delay_scale": str(args.delay_scale)})
+    try:
+        damage = [parse_damage(d) for d in args.damage]
+    except ValueError as e:
+        print(f"kiosk sim idcard: {e}", file=sys.stderr)
+        return 2
+    sim = IdCardSimulator({"baud": str(args.baud), "delay_scale": str(args.delay_scale), "pace_ms": str(args.pace_ms)})
+    sim.set_damage(damage)
     if args.card is not None:
         sim.place(args.card)
     return _serve(sim, args, lambda words: _idcard_command(sim, words), IDCARD_HELP)
@@ -103,8 +116,18 @@ def _idcard_command(sim: IdCardSimulator, words: list[str]) -> str:
         case ["clear"]:
             sim.clear_faults()
             return "faults cleared"
+        case ["pace", ms]:
+            sim.set_pace(float(ms))
+            return f"pace {float(ms):g} ms per byte" if float(ms) else "pace off"
+        case ["damage", "off"]:
+            sim.set_damage([])
+            return "damage off"
+        case ["damage", field, kind]:
+            sim.set_damage([*sim.damage, parse_damage(f"{field}:{kind}")])
+            return "damage " + ", ".join(f"{f}:{k.value}" for f, k in sim.damage)
         case ["state"]:
-            return f"{sim.state.value}, {sim.line_baud} bit/s, {sim.reads} reads"
+            damage = ", ".join(f"{f}:{k.value}" for f, k in sim.damage) or "none"
+            return f"{sim.state.value}, {sim.line_baud} bit/s, {sim.reads} reads, pace {sim.pace * 1000:g} ms, damage {damage}"
         case ["quit"]:
             return "quit"
     return IDCARD_HELP

@@ -73,6 +73,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "checkin.offline": ("暂时无法查询预约，可为您取普通号", "Bookings cannot be checked right now. You can take a normal number."),
     "checkin.normal": ("取普通号", "Take a normal number"),
     "checkin.retry": ("重新输入", "Try again"),
+    # ID card problems, by drivers.idcard.reader.ProblemCode (the reader's CardProblem carries the same words)
+    "idcard.card_damaged": ("请重新放置身份证；如果多次出现，证件可能已损坏", "Please lay the card again; if this repeats, the card may be damaged"),
     # pickup screen
     # self-submission screen (自助申报)
     "submit.lay_card": ("请将身份证放在下方读卡区", "Please lay your ID card on the reader below."),

@@ -1,13 +1,16 @@
 """Encoding of card text blocks: what a card holds, for the simulator's deck and for tests.
 
 All people here are fictitious; ID numbers are synthetic with valid check characters (or
-deliberately invalid ones, marked as such)."""
+deliberately invalid ones, marked as damaged)."""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from drivers.idcard.identity import CardType, id_check_char
+from drivers.idcard.layout import LAYOUTS, MARKER, spans
 
 
 def synthetic_id(body17: str) -> str:
@@ -21,6 +24,20 @@ def _f(value: str, chars: int) -> bytes:
     return (value + " " * (chars - len(value))).encode("utf-16-le")
 
 
+class TextDamage(enum.Enum):
+    """What a damaged card holds in one field, for the simulator (written at the field's first character)."""
+
+    SURROGATE = "surrogate"  # an unpaired high surrogate, D800: invalid UTF-16
+    NONCHARACTER = "noncharacter"  # U+FFFF
+    CONTROL = "control"  # U+001B ESC
+    IMPOSSIBLE = "impossible"  # well-formed text, impossible content (see IMPOSSIBLE)
+
+
+# Field → an impossible value of the right shape (13th month, codes out of their tables).
+IMPOSSIBLE = {"birth": "19491331", "valid_from": "20151301", "valid_to": "20301301", "sex": "7", "nation": "77"}
+_BAD_CHAR = {TextDamage.SURROGATE: 0xD800, TextDamage.NONCHARACTER: 0xFFFF, TextDamage.CONTROL: 0x001B}
+
+
 @dataclass(frozen=True)
 class SimCard:
     card_type: CardType
@@ -30,34 +47,53 @@ class SimCard:
     appended_address: str | None = None
     label: str = ""  # for the simulator's control menu; never personal
 
-    def text_block(self) -> bytes:
-        f = self.fields.get
-        match self.card_type:
-            case CardType.RESIDENT | CardType.HK_MO_TW:
-                block = (
-                    _f(f("name", ""), 15) + _f(f("sex", ""), 1) + _f(f("nation", ""), 2) + _f(f("birth", ""), 8)
-                    + _f(f("address", ""), 35) + _f(f("id_number", ""), 18) + _f(f("issuer", ""), 15)
-                    + _f(f("valid_from", ""), 8) + _f(f("valid_to", ""), 8)
-                )
-                if self.card_type is CardType.RESIDENT:
-                    return block + _f("", 18)
-                return block + _f(f("pass_number", ""), 9) + _f(f("issue_count", ""), 2) + _f("", 3) + _f("J", 1) + _f("", 3)
-            case CardType.FOREIGN_2017:
-                return (
-                    _f(f("english_name", ""), 60) + _f(f("sex", ""), 1) + _f(f("id_number", ""), 15)
-                    + _f(f("nationality", ""), 3) + _f(f("name", ""), 15) + _f(f("valid_from", ""), 8)
-                    + _f(f("valid_to", ""), 8) + _f(f("birth", ""), 8) + _f(f("version", ""), 2)
-                    + _f(f("authority", ""), 4) + _f("I", 1) + _f("", 3)
-                )
-            case CardType.FOREIGN_2023:
-                english = f("english_name", "")
-                return (
-                    _f(f("name", ""), 15) + _f(f("sex", ""), 1) + _f(f("renewals", ""), 2) + _f(f("birth", ""), 8)
-                    + _f(english[:35], 35) + _f(f("id_number", ""), 18) + _f("", 15) + _f(f("valid_from", ""), 8)
-                    + _f(f("valid_to", ""), 8) + _f(english[35:], 11) + _f(f("nationality", ""), 3) + _f("Y", 1)
-                    + _f(f("old_number_link", ""), 3)
-                )
-        raise ValueError(f"cannot encode a {self.card_type} card")
+    def text_block(self, damage: Iterable[tuple[str, TextDamage]] = ()) -> bytes:
+        values = dict(self.fields, type=MARKER[self.card_type])
+        if self.card_type is CardType.FOREIGN_2023:
+            english = values.get("english_name", "")
+            values["english_name"], values["english_name_2"] = english[:35], english[35:]
+        bad: dict[str, TextDamage] = {}
+        for key, how in damage:
+            if how is not TextDamage.IMPOSSIBLE:
+                bad[key] = how
+            elif key not in values:
+                continue
+            elif key == "id_number":  # same number, wrong check character
+                number = values[key]
+                values[key] = number[:-1] + "10X98765432"[("10X98765432".index(number[-1]) + 1) % 11]
+            elif key in IMPOSSIBLE:
+                values[key] = IMPOSSIBLE[key]
+            else:
+                raise ValueError(f"no impossible value for {key}; damage it with {', '.join(d.value for d in _BAD_CHAR)}")
+        block = bytearray(b"".join(_f(values.get(key, "") if key else "", chars) for key, chars in LAYOUTS[self.card_type]))
+        where = spans(self.card_type)
+        for key, how in bad.items():
+            if key not in where:
+                continue  # a field this card type does not have (the address of a foreigner's card)
+            offset = where[key][0]
+            block[offset : offset + 2] = _BAD_CHAR[how].to_bytes(2, "little")
+        return bytes(block)
+
+    def address_block(self, damage: Iterable[tuple[str, TextDamage]] = ()) -> bytes | None:
+        """The 70 bytes of the newest appended address (spec §6.3), or None without one."""
+        if self.appended_address is None:
+            return None
+        block = bytearray(_f(self.appended_address, 35))
+        for key, how in damage:
+            if key == "appended_address" and how in _BAD_CHAR:
+                block[0:2] = _BAD_CHAR[how].to_bytes(2, "little")
+        return bytes(block)
+
+
+def parse_damage(spec: str) -> tuple[str, TextDamage]:
+    """'FIELD:KIND', e.g. 'issuer:surrogate' (the `kiosk sim idcard --damage` form)."""
+    field, _, kind = spec.strip().partition(":")
+    fields = sorted({key for layout in LAYOUTS.values() for key, _ in layout if key not in ("", "type")} | {"appended_address"})
+    if field not in fields or kind not in {d.value for d in TextDamage}:
+        raise ValueError(
+            f"damage {spec!r}: give FIELD:KIND, FIELD one of {', '.join(fields)}, KIND one of {', '.join(d.value for d in TextDamage)}"
+        )
+    return field, TextDamage(kind)
 
 
 DECK: tuple[SimCard, ...] = (
@@ -100,7 +136,7 @@ DECK: tuple[SimCard, ...] = (
         CardType.RESIDENT,
         {"name": "王五", "sex": "1", "nation": "01", "birth": "19491231", "address": "北京市东城区示例胡同5号",
          "id_number": "11010519491231002" + "9", "issuer": "北京市公安局东城分局", "valid_from": "20100101", "valid_to": "20300101"},
-        label="resident, ID number with a wrong check character (9, expects X)",
+        label="resident, damaged: ID number with a wrong check character (9, expects X)",
     ),
 )
 

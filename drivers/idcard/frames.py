@@ -114,6 +114,18 @@ class Framer(BufferedFramer):
         self.max_len = max_len
         super().__init__()
 
+    @property
+    def received(self) -> int:
+        """Bytes of the frame under way (0 while hunting)."""
+        return len(self._buf)
+
+    @property
+    def expected(self) -> int | None:
+        """The size of the frame under way once its LEN has arrived."""
+        if len(self._buf) < 7 or not self._buf.startswith(PREAMBLE):
+            return None
+        return 7 + int.from_bytes(self._buf[5:7], "big")
+
     def feed(self, data: bytes) -> list[FramerEvent]:
         self._buf += data
         events: list[FramerEvent] = []

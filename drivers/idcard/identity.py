@@ -52,10 +52,10 @@ class Identity:
     valid_from: str
     valid_to: str  # YYYY-MM-DD or 长期
     id_number_valid: bool
-    _name: str
+    _name: str | None  # None: a foreigner's card without a Chinese name
     _id_number: str
-    _address: str = ""
-    _issuer: str = ""
+    _address: str | None = None  # resident and 'J' cards only: None where the card type has none
+    _issuer: str | None = None  # likewise
     _pass_number: str | None = None  # 'J'
     _issue_count: str | None = None  # 'J'
     _english_name: str | None = None  # 'I', 'Y'
@@ -88,7 +88,7 @@ class Identity:
         out = self.reveal()
         out["name"] = mask_name(self._name)
         out["id_number"] = mask_id_number(self._id_number)
-        out["address"] = mask_secret(self._address) if self._address else ""
+        out["address"] = mask_secret(self._address) if self._address else None
         out["birth_date"] = self.birth_date[:4] + "-**-**" if self.birth_date else ""
         if self._english_name:
             out["english_name"] = mask_name(self._english_name)

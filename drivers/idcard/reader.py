@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from drivers.device import ActionHint, Device, DeviceFault, DeviceInfo, DeviceKind, DeviceState, DeviceStatus
 from drivers.errors import PortTimeout, ProtocolError
-from drivers.idcard.decode import BaseInfo, DecodeError, decode_address, decode_base_info, decode_sam_id
+from drivers.idcard.decode import BaseInfo, DamagedCard, DecodeError, decode_address, decode_base_info, decode_sam_id
 from drivers.idcard.frames import (
     BAUD_PROBE_ORDER,
     Command,
@@ -25,6 +25,7 @@ from drivers.idcard.frames import (
     parse_response,
 )
 from drivers.idcard.identity import Identity
+from drivers.idcard.reply import ReplyLimits, ReplyTooSlow
 from drivers.idcard.status import Reaction, Sw3, describe, reaction
 from drivers.transport import SerialSettings, Transport
 
@@ -39,14 +40,16 @@ MAX_RETRY_FROM_FIND = 3
 
 @dataclass(frozen=True)
 class ReaderTimings:
-    """Timeout = base + wire_factor × wire time of the expected answer (spec §11.2)."""
+    """Reply time = base + wire_factor × wire time of the expected answer (spec §11.2); then the
+    deadline follows the bytes up to cap_factor × the reply time (reply.py)."""
 
     base: float = 0.3  # 11, 12, 20 xx, 60, 61
     read: float = 1.5  # 30 01, 30 03
     read_fp: float = 2.5  # 30 10
     wire_factor: float = 1.5
     inter_byte: float = 0.1  # at 115200, scaled with the rate (spec §3)
-    retries: int = 1
+    cap_factor: float = 20.0  # a whole answer within this many reply times, while its bytes keep coming
+    retries: int = 1  # after a timeout or a bad frame; never after a too-slow answer
 
     def base_for(self, command: Command) -> float:
         if command is Command.READ_BASE_FP:
@@ -96,11 +99,23 @@ class CardRead:
         return f"CardRead({self.identity!r}, fingerprints={self.fingerprint_length}, address={'yes' if self._appended_address else 'no'})"
 
 
+class ProblemCode(enum.Enum):
+    CARD_REJECTED = "card_rejected"  # the SAM refused the card, or its data has an unknown layout
+    READ_FAILED = "read_failed"  # moved card, poor coupling: the reader stays armed
+    CARD_DAMAGED = "card_damaged"  # the card answered with text no sound card holds: lay it again
+
+
+# The citizen's words for a damaged card (the UI has them as idcard.card_damaged too).
+DAMAGED_WORDS = ("请重新放置身份证；如果多次出现，证件可能已损坏", "Please lay the card again; if this repeats, the card may be damaged")
+
+
 @dataclass(frozen=True)
 class CardProblem:
     sw3: int
     text: str
     text_en: str
+    code: ProblemCode = ProblemCode.CARD_REJECTED
+    detail: str = ""  # for technicians: what was wrong (a field and its fault, never a value)
 
 
 class ReaderError(Exception):
@@ -115,7 +130,7 @@ class ReaderError(Exception):
 class IdCardReader(Device):
     kind = DeviceKind.IDCARD
     status_type = IdReaderStatus
-    counters = ("reads_ok", "reads_failed", "cards_rejected")
+    counters = ("reads_ok", "reads_failed", "cards_rejected", "cards_damaged")
 
     def __init__(
         self,
@@ -197,11 +212,18 @@ class IdCardReader(Device):
 
     # -- protocol --------------------------------------------------------------------------
     def timeout_for(self, command: Command) -> float:
+        """The reply time: base + wire_factor × wire time of the expected answer (spec §11.2)."""
         wire = ANSWER_BYTES.get(command, 11) * 10 / (self.baud or 115200)
         return self.timings.base_for(command) + self.timings.wire_factor * wire
 
+    def limits_for(self, command: Command) -> ReplyLimits:
+        reply = self.timeout_for(command)
+        gap = self.timings.inter_byte * max(1.0, 115200 / (self.baud or 115200))
+        return ReplyLimits(reply, gap, max(1.0, self.timings.cap_factor) * reply)
+
     def exchange(self, t: Transport, command: Command, data: bytes = b"", para: int | None = None, retry: bool = True) -> ResponseFrame:
-        """Send one command, return its answer. A timeout or bad frame is retried once."""
+        """Send one command, return its answer. A timeout or bad frame is retried once; an
+        answer too slow for its cap is not."""
         frame = encode_command(command, data, para)
         attempts = 1 + (self.timings.retries if retry else 0)
         for attempt in range(attempts):
@@ -209,6 +231,9 @@ class IdCardReader(Device):
             t.write(frame)
             try:
                 answer = self._await(t, command)
+            except ReplyTooSlow:
+                self.stats.incr("communication_errors")
+                raise  # asking again would be as slow
             except (PortTimeout, ProtocolError):
                 self.stats.incr("communication_errors")
                 if attempt == attempts - 1:
@@ -221,23 +246,28 @@ class IdCardReader(Device):
         return answer
 
     def _await(self, t: Transport, command: Command) -> ResponseFrame:
-        timeout = self.timeout_for(command)
-        gap = self.timings.inter_byte * max(1.0, 115200 / (self.baud or 115200))
+        """The answer's first frame. The deadline follows the bytes (reply.py): NoReply,
+        ReplyStopped or ReplyTooSlow when it ends, ProtocolError for a frame that fails its checks."""
+        limits = self.limits_for(command)
         framer = Framer(min_len=4)
-        deadline = time.monotonic() + timeout
+        sent = time.monotonic()
+        last: float | None = None  # when the last byte of the answer came; None before it starts
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                what = "a partial answer" if framer.partial else "no answer"
-                raise PortTimeout(t.url, f"{what} to {command.name} within {timeout:.2f} s")
+            now = time.monotonic()
+            quiet = None if last is None else now - last
+            wait = limits.wait(now - sent, quiet)
+            if wait <= 0:
+                expected = framer.expected
+                raise limits.give_up(t.url, command.name, now - sent, quiet, framer.received,
+                                     expected or ANSWER_BYTES.get(command, 11), expected is not None)
             try:
-                chunk = t.read(4096, min(remaining, gap) if framer.partial else remaining)
+                chunk = t.read(4096, wait)
             except PortTimeout:
-                if framer.partial:
-                    framer.drop_partial()
-                    raise ProtocolError(t.url, f"answer to {command.name} stopped mid-frame") from None
-                continue
-            for event in framer.feed(chunk):
+                continue  # the limits above say which deadline passed
+            events = framer.feed(chunk)
+            if framer.partial or events:  # bytes that could be the answer, not line noise
+                last = time.monotonic()
+            for event in events:
                 if isinstance(event, RawFrame):
                     return parse_response(event)
                 if isinstance(event, FramingError):
@@ -290,29 +320,43 @@ class IdCardReader(Device):
             return
         try:
             info: BaseInfo = decode_base_info(answer, command)
+            address = self._appended_address(t) if self.read_address else None
+        except DamagedCard as e:
+            # never a good read; the citizen lifts the card and lays it again, so stay armed
+            self.stats.incr("reads_failed")
+            self.stats.incr("cards_damaged")
+            self._finish_with("idcard.card_rejected", CardProblem(answer.sw3, *DAMAGED_WORDS, ProblemCode.CARD_DAMAGED, str(e)),
+                              stay_armed=True)
+            return
         except DecodeError as e:
             self.stats.incr("reads_failed")
             self.stats.incr("cards_rejected")
             self._finish_with("idcard.card_rejected", CardProblem(answer.sw3, "证件信息无法识别", f"card data not understood: {e}"))
             return
-        address = None
-        if self.read_address:
-            extra = self.exchange(t, Command.READ_ADDRESS)
-            if extra.sw3 in (Sw3.OK, Sw3.NO_CONTENT):
-                try:
-                    address = decode_address(extra)
-                except DecodeError:
-                    address = None
         self.stats.incr("reads_ok")
         self.stats.incr("operations_ok")
         self._finish_with("idcard.card_read", CardRead(info.identity, info.fingerprint_length, address))
 
-    def _finish_with(self, name: str, payload: object) -> None:
-        """End the transaction: disarm, ask for the card to be lifted, and watch for that."""
-        self._armed = False
+    def _appended_address(self, t: Transport) -> str | None:
+        """The newest appended address; a damaged one spoils the read (DamagedCard), an answer
+        that is no address at all is taken as none."""
+        extra = self.exchange(t, Command.READ_ADDRESS)
+        if extra.sw3 not in (Sw3.OK, Sw3.NO_CONTENT):
+            return None
+        try:
+            return decode_address(extra)
+        except DamagedCard:
+            raise
+        except DecodeError:
+            return None
+
+    def _finish_with(self, name: str, payload: object, stay_armed: bool = False) -> None:
+        """End the transaction: ask for the card to be lifted, and watch for that. Disarm,
+        unless the card is to be laid again (then the next one placed is read)."""
+        self._armed = stay_armed
         self._failures = 0
         self._awaiting_removal = True
-        self._update(card=CardPresence.READ_AWAITING_REMOVAL, arming=Arming.DISARMED)
+        self._update(card=CardPresence.READ_AWAITING_REMOVAL, arming=Arming.ARMED if stay_armed else Arming.DISARMED)
         self.notify(name, payload)
         self.notify("idcard.remove_card")
 
@@ -335,7 +379,7 @@ class IdCardReader(Device):
                     self.stats.incr("reads_failed")
                     self.stats.incr("operations_failed")
                     zh, en = describe(sw3)
-                    self.notify("idcard.read_failed", CardProblem(sw3, f"读卡失败（{zh}），请重新放置证件", en))
+                    self.notify("idcard.read_failed", CardProblem(sw3, f"读卡失败（{zh}），请重新放置证件", en, ProblemCode.READ_FAILED))
 
     def _probe_removal(self, t: Transport) -> None:
         """After a read, find answers 80 whether or not the card is still there (spec §10), so

@@ -1,5 +1,10 @@
 """The ID card reader, device side (spec idcard-sam.md §12): frame receiver, card/RF state
-machine, a deck of fictitious cards, runtime control and declarative faults."""
+machine, a deck of fictitious cards, runtime control and declarative faults.
+
+Options (sim:// query or `kiosk sim idcard` flags): `baud`, `delay_scale`, `gap_ms`; `pace_ms`, a
+reader that sends its answers one byte every N ms (one that forwards the card's data as the RF
+link brings it); `damage`, text fields served damaged, `FIELD:KIND[,FIELD:KIND…]` (cards.TextDamage).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from drivers.idcard.cards import DECK, SimCard
+from drivers.idcard.cards import DECK, SimCard, TextDamage, parse_damage
 from drivers.idcard.frames import (
     BAUD_CODES,
     Command,
@@ -69,6 +74,10 @@ class IdCardSimulator(Simulator):
         self.baud = int(self.options["baud"])
         self.delay_scale = float(self.options.get("delay_scale", "1"))
         self.gap_timeout = float(self.options.get("gap_ms", "100")) / 1000
+        self.pace = float(self.options.get("pace_ms", "0")) / 1000
+        self.damage: list[tuple[str, TextDamage]] = [
+            parse_damage(d) for d in self.options.get("damage", "").split(",") if d.strip()
+        ]
         self.state = CardState.NO_CARD
         self.card: SimCard | None = None
         self.reads = 0
@@ -96,6 +105,16 @@ class IdCardSimulator(Simulator):
     def clear_faults(self) -> None:
         with self._ctl:
             self._faults.clear()
+
+    def set_pace(self, ms: float) -> None:
+        """Send each answer one byte every `ms` milliseconds (0: as fast as the line goes)."""
+        with self._ctl:
+            self.pace = ms / 1000
+
+    def set_damage(self, damage: list[tuple[str, TextDamage]]) -> None:
+        """Serve these text fields damaged on every read, whichever card lies there ([] : none)."""
+        with self._ctl:
+            self.damage = list(damage)
 
     def _take_fault(self, *wanted: Fault) -> Fault | None:
         for armed in self._faults:
@@ -131,7 +150,11 @@ class IdCardSimulator(Simulator):
             frame = b"\x00\xff\xaa\x13\x96\xaa\xaa" + frame
         elif fault is Fault.TRUNCATED:
             frame = frame[: max(8, len(frame) // 2)]
-        self.emit(frame, delay)
+        if self.pace:
+            for i in range(len(frame)):
+                self.emit(frame[i : i + 1], delay + i * self.pace)
+        else:
+            self.emit(frame, delay)
 
     def _dispatch(self, raw: RawFrame) -> None:
         frame = parse_command(raw)
@@ -210,7 +233,7 @@ class IdCardSimulator(Simulator):
             self._answer(command, Sw3.SAM_AUTH_CARD_FAILED)
             return
         assert self.card is not None
-        text, photo = self.card.text_block(), self.card.photo
+        text, photo = self.card.text_block(self.damage), self.card.photo
         if command is Command.READ_BASE:
             data = len(text).to_bytes(2, "big") + len(photo).to_bytes(2, "big") + text + photo
         else:
@@ -226,11 +249,11 @@ class IdCardSimulator(Simulator):
         if self.state not in (CardState.SELECTED, CardState.READ_DONE) or self.card is None:
             self._answer(Command.READ_ADDRESS, Sw3.READ_FAILED if self.state is CardState.NO_CARD else Sw3.BAD_COMMAND)
             return
-        address = self.card.appended_address
+        address = self.card.address_block(self.damage)
         if address is None:
             self._answer(Command.READ_ADDRESS, Sw3.NO_CONTENT)
         else:
-            self._answer(Command.READ_ADDRESS, Sw3.OK, (address + " " * (35 - len(address))).encode("utf-16-le"))
+            self._answer(Command.READ_ADDRESS, Sw3.OK, address)
 
 
 register("idcard", IdCardSimulator)

@@ -98,3 +98,45 @@ def test_nothing_answers_on_the_port():
 def test_missing_port():
     done = diag("--port", "/dev/kiosk-none/idcard", "status")
     assert done.returncode == 4 and "/dev/kiosk-none/idcard: no such serial port" in done.stderr
+
+
+# -- issue 15: damaged cards, absent fields, slow readers ------------------------------------
+def test_fields_the_card_type_lacks_are_null(pty_sim):
+    sim, pty = pty_sim
+    sim.send("place 3")  # foreigner's permanent residence card, 2017: no address, issuer or nation
+    done = diag("--port", pty, "read", "--json", "--reveal", "--timeout", "10")
+    assert done.returncode == 0, done.stderr
+    card = json.loads(done.stdout)
+    assert (card["address"], card["issuer"], card["nation_code"]) == (None, None, None)
+
+
+def test_damaged_card_is_refused():
+    sim = SimProcess("--card", "0", "--damage", "issuer:surrogate")
+    try:
+        done = diag("--port", sim.banner[1], "read", "--json", "--reveal", "--timeout", "10")
+    finally:
+        sim.close()
+    assert done.returncode == 4 and done.stdout == ""
+    assert "damaged" in done.stderr and "issuer" in done.stderr
+    assert "张三" not in done.stderr and "11010519491231002X" not in done.stderr and "示例路" not in done.stderr
+
+
+def test_a_reader_sending_a_byte_every_20_ms():
+    sim = SimProcess("--pace-ms", "20")
+    try:
+        done = diag("--port", sim.banner[1], "--baud", "115200", "sam-id")
+    finally:
+        sim.close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "05.01-20080808-0123456789-1234567890"
+
+
+def test_damage_and_pace_from_the_control_line(pty_sim):
+    sim, pty = pty_sim
+    assert sim.send("damage birth impossible") == "damage birth:impossible"
+    assert sim.send("pace 1") == "pace 1 ms per byte"
+    sim.send("place 0")
+    done = diag("--port", pty, "read", "--timeout", "20")
+    assert done.returncode == 4 and "the birth field is not a date" in done.stderr and "1949" not in done.stderr
+    assert sim.send("damage off") == "damage off" and sim.send("pace 0") == "pace off"
+    assert sim.send("state").endswith("pace 0 ms, damage none")

@@ -1,16 +1,29 @@
-"""Decoding the four card layouts (spec §6, §7, §14); identity masking; the check character (§9)."""
+"""Decoding the four card layouts (spec §6, §7, §14); damaged cards refused; identity masking; the check character (§9)."""
 
+import datetime as dt
 import hashlib
 import pickle
+import unicodedata
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drivers.idcard.cards import DECK, card_by_type
-from drivers.idcard.decode import DecodeError, decode_address, decode_base_info, decode_sam_id, decode_text
+from drivers.idcard.cards import DECK, SimCard, TextDamage, card_by_type
+from drivers.idcard.decode import (
+    DamagedCard,
+    DecodeError,
+    card_type_of,
+    decode_address,
+    decode_base_info,
+    decode_sam_id,
+    decode_text,
+)
 from drivers.idcard.frames import Command, Framer, RawFrame, encode_response, parse_response
 from drivers.idcard.identity import CardType, id_check_char, id_number_valid
+from drivers.idcard.layout import LAYOUTS, spans
+from drivers.idcard.tables import NATION, SEX
+from tests.drivers.idcard.canary import CANARY, assert_no_canary
 
 H = bytes.fromhex
 
@@ -111,10 +124,10 @@ def test_nul_padding_is_stripped():
     assert decode_text(bytes(block)).reveal()["name"] == "张三"
 
 
-def test_invalid_check_character_is_reported_not_accepted():
-    card = DECK[-1]
-    identity = decode_text(card.text_block())
-    assert identity.id_number_valid is False and identity.reveal()["id_number"].endswith("9")
+def test_invalid_check_character_is_a_damaged_card():
+    with pytest.raises(DamagedCard, match="id_number field fails its check character") as info:
+        decode_text(DECK[-1].text_block())
+    assert info.value.field == "id_number" and "1101051949" not in str(info.value)
 
 
 def test_appended_address_both_empty_forms():
@@ -177,7 +190,7 @@ def test_fuzz_text_block(block):
         identity = decode_text(block)
     except DecodeError:
         return
-    assert isinstance(repr(identity), str)
+    _assert_sound(identity)
 
 
 @given(st.lists(st.tuples(st.integers(0, 1294), st.integers(0, 255)), min_size=1, max_size=6), st.booleans())
@@ -194,3 +207,101 @@ def test_fuzz_mutated_read_frames_decode_or_fail_typed(mutations, fingerprints):
             except DecodeError:
                 continue
             assert "张三" not in repr(info.identity)
+
+
+# -- damaged cards (issue 15): invalid text or impossible content is never a good read ----------
+def test_canary_card_is_sound():
+    identity = decode_text(CANARY.text_block())
+    assert identity.id_number_valid and identity.reveal()["birth_date"] == "1980-02-29"
+
+
+@pytest.mark.parametrize("kind", [TextDamage.SURROGATE, TextDamage.NONCHARACTER, TextDamage.CONTROL])
+@pytest.mark.parametrize("field", ["name", "address", "issuer", "id_number", "birth", "valid_to"])
+def test_invalid_text_in_any_field_is_refused(field, kind):
+    with pytest.raises(DamagedCard) as info:
+        decode_text(CANARY.text_block([(field, kind)]))
+    assert info.value.field == field and field in str(info.value)
+    assert_no_canary(str(info.value), repr(info.value))
+
+
+@pytest.mark.parametrize("field", ["birth", "valid_from", "valid_to", "sex", "nation", "id_number"])
+def test_impossible_content_is_refused(field):
+    with pytest.raises(DamagedCard) as info:
+        decode_text(CANARY.text_block([(field, TextDamage.IMPOSSIBLE)]))
+    assert info.value.field in (field, "birth")  # an impossible valid-from is also one before the birth
+    assert_no_canary(str(info.value), repr(info.value))
+
+
+def test_id_number_that_disagrees_with_the_birth_date_is_refused():
+    fields = dict(CANARY.fields, birth="19800301")  # the number says 1980-02-29
+    with pytest.raises(DamagedCard, match="id_number field disagrees with the birth field"):
+        decode_text(SimCard(CardType.RESIDENT, fields).text_block())
+
+
+def test_lone_low_surrogate_and_a_pair_split_across_two_fields_are_refused():
+    block = bytearray(CANARY.text_block())
+    block[0:2] = (0xDC00).to_bytes(2, "little")
+    with pytest.raises(DamagedCard, match="name field is not valid UTF-16"):
+        decode_text(bytes(block))
+    block = bytearray(CANARY.text_block())
+    block[28:30] = (0xD840).to_bytes(2, "little")  # the name's last character: the pair's other half is the sex code's
+    block[30:32] = (0xDC00).to_bytes(2, "little")
+    with pytest.raises(DamagedCard):
+        decode_text(bytes(block))
+
+
+@pytest.mark.parametrize("kind", [CardType.FOREIGN_2017, CardType.FOREIGN_2023])
+def test_fields_a_card_type_does_not_have_are_absent(kind):
+    i = decode_text(card_by_type(kind).text_block()).reveal()
+    assert (i["address"], i["issuer"], i["nation_code"], i["pass_number"], i["issue_count"]) == (None,) * 5
+
+
+def _assert_sound(identity):
+    """What any record the decoder lets through must be."""
+    full = identity.reveal()
+    assert identity.id_number_valid is True
+    for key, value in full.items():
+        if isinstance(value, str):
+            assert value == value.strip(" \x00") and value, key
+            assert not any(
+                unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") or c == "\ufffd" or (ord(c) & 0xFFFE) == 0xFFFE
+                or 0xFDD0 <= ord(c) <= 0xFDEF
+                for c in value
+            ), key
+    for key in ("birth_date", "valid_from", "valid_to"):
+        if full[key] != "长期":
+            dt.date.fromisoformat(full[key])
+    assert full["valid_to"] == "长期" or full["valid_from"] <= full["valid_to"]
+    assert full["birth_date"] <= full["valid_from"]
+    assert full["sex_code"] in SEX
+    assert full["nation_code"] is None or full["nation_code"] in NATION
+
+
+@pytest.mark.parametrize("card", range(len(DECK) - 1))
+def test_every_good_card_of_the_deck_is_sound(card):
+    _assert_sound(decode_text(DECK[card].text_block()))
+
+
+@given(
+    st.sampled_from([c for c in DECK[:-1]] + [CANARY]),
+    st.lists(st.tuples(st.integers(0, 247), st.integers(0, 255)), min_size=1, max_size=4),
+)
+def test_fuzz_damaged_text_blocks_are_sound_or_refused(card, mutations):
+    """Any bytes either decode to a sound record or raise the typed error, nothing else."""
+    block = bytearray(card.text_block())
+    for pos, value in mutations:
+        block[pos] = value
+    try:
+        identity = decode_text(bytes(block))
+    except DamagedCard as e:  # the layout marker at 248 is left alone: any refusal is damage
+        if card is CANARY:
+            assert_no_canary(str(e), repr(e))
+        return
+    _assert_sound(identity)
+
+
+@pytest.mark.parametrize("kind", list(LAYOUTS))
+def test_each_layout_fills_the_block_and_puts_its_marker_at_248(kind):
+    assert sum(chars for _, chars in LAYOUTS[kind]) * 2 == 256
+    assert spans(kind)["type"] == (248, 2)
+    assert card_type_of(card_by_type(kind).text_block()) is kind

@@ -172,3 +172,12 @@ def test_fuzz_mutated_valid_frames(frame, mutations, prefix, chunk):
     assert frames[-1] == 0x80  # resynchronised
     if not mutations:
         assert frame[9] in frames  # junk before a good frame never hides it
+
+
+def test_framer_says_how_much_of_a_frame_it_holds():
+    framer = Framer(min_len=4)
+    assert framer.feed(bytes.fromhex("00 FF AA AA AA 96")) == [] and (framer.received, framer.expected) == (4, None)
+    framer.feed(bytes.fromhex("69 05 08 00 00"))
+    assert (framer.received, framer.expected) == (9, 1295)
+    framer.drop_partial()
+    assert (framer.received, framer.expected) == (0, None)
