@@ -34,7 +34,7 @@ class TextDamage(enum.Enum):
 
 
 # Field → an impossible value of the right shape (13th month, codes out of their tables).
-IMPOSSIBLE = {"birth": "19491331", "valid_from": "20151301", "valid_to": "20301301", "sex": "7", "nation": "77"}
+IMPOSSIBLE = {"birth": "19491331", "valid_from": "20151301", "valid_to": "20301301", "sex": "7", "nation": "7Z"}
 _BAD_CHAR = {TextDamage.SURROGATE: 0xD800, TextDamage.NONCHARACTER: 0xFFFF, TextDamage.CONTROL: 0x001B}
 
 

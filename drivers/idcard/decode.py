@@ -13,7 +13,8 @@ cannot hold (spec §7–§9), in any field of its layout:
   blank (REQUIRED; a foreigner's card may lack a Chinese name, §7.3);
 * a date that is not a YYYYMMDD calendar date (`长期` only as a resident card's valid-to), a birth
   after the card's first valid day, or a valid-to before it;
-* a sex code outside GB/T 2261.1 (0, 1, 2, 9) or a nation code outside GB 3304 (01–56, 97, 98);
+* a sex code outside GB/T 2261.1 (0, 1, 2, 9), or a nation field that is not two digits (a code
+  outside the GB 3304 table is kept verbatim, §8.2: a table newer than ours is no damage);
 * an ID number of the wrong shape for its card type (§7, §9), a wrong MOD 11-2 check character,
   or one whose birth date digits disagree with the birth date field (the 2017 foreigner's number
   has no check character and is checked by shape only); a residence permit number outside
@@ -34,7 +35,7 @@ from drivers.idcard.frames import Command, ResponseFrame
 from drivers.idcard.identity import LONG_TERM, CardType, Identity, id_number_valid
 from drivers.idcard.layout import MARKER, TEXT_LEN, TYPE_OFFSET, spans
 from drivers.idcard.status import Sw3
-from drivers.idcard.tables import NATION, SEX
+from drivers.idcard.tables import SEX
 
 PERMIT_PREFIXES = ("810000", "820000", "830000")  # Hong Kong, Macau, Taiwan (§7.2)
 _COMMON = ("sex", "birth", "id_number", "valid_from", "valid_to")
@@ -136,8 +137,8 @@ def decode_text(block: bytes, photo: bytes = b"") -> Identity:
             raise DamagedCard(field, "is blank")
     if t["sex"] not in SEX:
         raise DamagedCard("sex", "holds a code outside GB/T 2261.1")
-    if kind is CardType.RESIDENT and t["nation"] not in NATION:
-        raise DamagedCard("nation", "holds a code outside GB 3304")
+    if kind is CardType.RESIDENT and not (len(t["nation"]) == 2 and t["nation"].isascii() and t["nation"].isdigit()):
+        raise DamagedCard("nation", "is not a two-digit code")
     birth = _date("birth", t["birth"])
     valid_from = _date("valid_from", t["valid_from"])
     valid_to = _date("valid_to", t["valid_to"], long_term=kind is CardType.RESIDENT)

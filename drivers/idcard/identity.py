@@ -97,6 +97,11 @@ class Identity:
         out["photo_sha256"] = None  # a hash of a photo is still a biometric identifier
         return out
 
+    def shown_name(self) -> str:
+        """The masked name to show a person: the Chinese name, else (a foreigner's card may lack
+        one) the English name, else nothing."""
+        return mask_name(self._name or self._english_name or "")
+
     @property
     def photo_sha256(self) -> str | None:
         return hashlib.sha256(self.photo).hexdigest() if self.photo else None

@@ -126,7 +126,7 @@ class Submissions:
     def _print_receipt(self, reference: str, matter: Matter, identity, items, now: float) -> tuple[bool, str, str]:
         if self.printer is None:
             return False, "本机没有打印机", "This terminal has no printer"
-        lines = [("受理编号", reference), ("事项", matter.name), ("申请人", identity.masked()["name"])]
+        lines = [("受理编号", reference), ("事项", matter.name), ("申请人", identity.shown_name())]
         lines += [(req.name, f"{len(pages)} 页") for _, pages, req in items]
         receipt = Receipt(hall=self.hall_name, title="自助申报回执", lines=lines,
                           issued_at=dt.datetime.fromtimestamp(now), qr=reference,

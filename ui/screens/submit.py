@@ -269,7 +269,7 @@ class SubmitScreen(JourneyScreen):
     def _show_matters(self) -> None:
         app = App.get_running_app()
         matters = app.kiosk.config.matters
-        self._set("matter", self._tr("submit.choose", name=self._identity.masked()["name"]), actions=("", self._tr("back")))
+        self._set("matter", self._tr("submit.choose", name=self._identity.shown_name()), actions=("", self._tr("back")))
         box = self.ids.matters
         box.clear_widgets()
         for matter in matters:
