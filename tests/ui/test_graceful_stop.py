@@ -1,6 +1,7 @@
 """A graceful stop (README "Stopping"): SIGTERM and SIGINT end `kiosk run` with exit status 0 within
-the 5 s that kiosk.service's TimeoutStopSec allows for, through the drain; the window's own close
-request stays refused.
+5 s (kiosk.core.STOP_S; kiosk.service's TimeoutStopSec is twice that), after the door being opened
+or the ticket being printed; nothing new starts meanwhile; the window's own close request stays
+refused.
 
 `kiosk run` runs as systemd runs it: its own process on the simulated hall, offscreen, with a fake
 $NOTIFY_SOCKET, so the signal arrives once READY=1 says the home screen is shown. The time from the
@@ -78,3 +79,202 @@ def test_a_signal_stops_kiosk_run_cleanly(tmp_path, signum):
     assert "STOPPING=1" in messages, messages  # systemd hears that the stop has begun
     wal = data / "kiosk.sqlite3-wal"
     assert not wal.exists() or wal.stat().st_size == 0, "the database was not checkpointed on the way out"
+
+
+# -- the app's part: input ignored once the stop is signalled, the window close still refused ------
+def test_once_a_stop_is_signalled_no_touch_starts_a_journey_and_close_stays_refused(app, home, window, monkeypatch):
+    from kiosk.services.availability import Journey
+    from tests.ui.kivyhelp import pump, settle, tap
+
+    tap(home.tiles[Journey.TAKE_NUMBER])  # the control: before the stop, a tap starts 取号
+    settle(app)
+    assert app.sm.current != "home"
+    app.go_home()
+    settle(app)
+    stops = []
+    monkeypatch.setattr(app, "stop", lambda *_args: stops.append(True))
+    with app.kiosk.drain.operation():  # a ticket still printing
+        app.kiosk.drain.signals.append("SIGTERM")  # what the signal handler does
+        app._watch_stop()  # what the clock does every STOP_POLL_S
+        assert app.stopping and stops == []  # waiting for the ticket
+        tap(home.tiles[Journey.TAKE_NUMBER])
+        pump(3)
+        assert app.sm.current == "home"
+        assert window.dispatch("on_request_close") is True  # Alt-F4 still does nothing
+        app._watch_stop()
+        assert stops == []
+    app._watch_stop()  # the ticket is out: stop
+    assert stops == [True]
+
+
+# -- a stop during a pickup, through the services (the UI's part is the clock that calls poll) ------
+@pytest.fixture
+def fresh_simulators():
+    """The simulated hall's devices as new (the registry keeps simulators across kiosks)."""
+    from drivers.sim import registry
+
+    registry.forget_instances()
+    yield registry
+    registry.forget_instances()
+
+
+def stop_as_the_ui_does(kiosk) -> float:
+    """What KioskApp._watch_stop and `kiosk run` do once a signal came: poll the drain until it
+    says stop (STOP_POLL_S apart), then kiosk.stop(). Returns the seconds the drain took."""
+    from ui.app import STOP_POLL_S
+
+    started = time.monotonic()
+    while not kiosk.drain.poll():
+        assert time.monotonic() - started < GENEROUS_S, "the drain never ended"
+        time.sleep(STOP_POLL_S)
+    drained = time.monotonic() - started
+    kiosk.stop()
+    return drained
+
+
+def test_a_sigterm_during_a_pickup_opens_the_door_once_and_records_the_pickup(tmp_path, fresh_simulators):
+    import threading
+
+    from drivers.device import DeviceState
+    from drivers.locker.types import Door
+    from kiosk.composition import build_kiosk
+    from kiosk.lockers import OpKind, Status, Step
+    from kiosk.store import Store
+    from tests.kiosk.test_lockers_in_the_kiosk import person_closes_doors
+
+    kiosk = build_kiosk(data=tmp_path)
+    kiosk.start()
+    restore = kiosk.drain.listen()
+    try:
+        assert wait_for(lambda: kiosk.supervisor.devices["locker0"].state is DeviceState.ONLINE, 10)
+        sim = fresh_simulators.simulator_for("locker", {})
+        person = threading.Event()
+        person_closes_doors(sim, person)
+        deposit = kiosk.lockers.deposit("staff-01", "CASE-2026-000777", "L")
+        person.set()  # from now on nobody closes a door
+        assert deposit.status is Status.OK, deposit.message
+        board, lock = 1, deposit.number - 16  # the L compartments of the simulated hall: board 1 from 17
+        assert wait_for(lambda: sim.door(board, lock) is Door.CLOSED, 5)
+        unlocks_before = len(sim.unlocks(board, lock))
+        everywhere_before = sum(len(sim.unlocks(b, n)) for b in sim.boards for n in range(1, sim.locks_per_board + 1))
+        sim.open_delay = 0.6  # a slow latch: the door opens well after the signal
+
+        def signal_once_planned(kind, step) -> None:  # the pickup is recorded as planned, its unlock next
+            if kind is OpKind.PICKUP and step is Step.PLANNED:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        kiosk.lockers.after_step = signal_once_planned
+        results = []
+        worker = threading.Thread(target=lambda: results.append(kiosk.lockers.pickup_by_code(deposit.code)))
+        worker.start()  # as the pickup screen runs it, off the UI thread
+        assert wait_for(lambda: kiosk.drain.signals, 10), "the SIGTERM handler did not run"
+        drained = stop_as_the_ui_does(kiosk)
+        worker.join(10)
+        print(f"drain during a pickup: {drained:.2f} s (door opening 0.6 s after its pulse)")
+    finally:
+        restore()
+        if kiosk.drain.requested_at is None:
+            kiosk.stop()
+    assert kiosk.drain.reason == "SIGTERM"
+    assert not worker.is_alive() and len(results) == 1
+    # the door was opened once, and the stop came while it stood open (nobody came to close it)
+    assert len(sim.unlocks(board, lock)) == unlocks_before + 1
+    assert sim.door(board, lock) is Door.OPEN
+    assert results[0].status is Status.DOOR_LEFT_OPEN and results[0].number == deposit.number
+    # no unlock anywhere else: nothing new started during the drain
+    assert sum(len(sim.unlocks(b, n)) for b in sim.boards for n in range(1, sim.locks_per_board + 1)) == \
+        everywhere_before + 1
+    wal = tmp_path / "kiosk.sqlite3-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    store = Store(tmp_path / "kiosk.sqlite3")
+    try:  # the pickup is recorded: the deposit picked up (its code spent), the door recorded open
+        assert store.query("SELECT state FROM locker_deposits WHERE id = ?", (deposit.deposit_id,)) == [("picked_up",)]
+        assert store.query("SELECT step FROM locker_operations WHERE deposit_id = ? AND kind = 'pickup'",
+                           (deposit.deposit_id,)) == [("door_opened",)]
+    finally:
+        store.close()
+
+    # the next start finishes the pickup without opening the door again, and the code stays spent
+    again = build_kiosk(data=tmp_path)
+    again.start()
+    try:
+        assert wait_for(lambda: again.store.query(
+            "SELECT step FROM locker_operations WHERE deposit_id = ? AND kind = 'pickup'",
+            (deposit.deposit_id,)) != [("door_opened",)], 10)
+        assert again.lockers.pickup_by_code(deposit.code).status is not Status.OK
+        assert len(sim.unlocks(board, lock)) == unlocks_before + 1
+    finally:
+        again.stop()
+
+
+def test_a_sigterm_while_a_ticket_prints_lets_it_finish_and_records_it(tmp_path, fresh_simulators):
+    import threading
+
+    from drivers.device import DeviceState
+    from kiosk.composition import build_kiosk
+    from kiosk.services.take_number import TakeStatus
+
+    kiosk = build_kiosk(data=tmp_path)
+    kiosk.start()
+    restore = kiosk.drain.listen()
+    try:
+        assert wait_for(lambda: kiosk.supervisor.devices["printer"].state is DeviceState.ONLINE, 10)
+        sim = fresh_simulators.simulator_for("printer", {})
+        sim.speed = 40  # mm/s: a slow mechanism, the ticket takes seconds
+        results = []
+        worker = threading.Thread(target=lambda: results.append(kiosk.take_number.take("intake", "综合受理")))
+        worker.start()  # as the ticket screen runs it, off the UI thread
+        assert wait_for(lambda: not kiosk.drain.settled(), 10), "the print job never started"
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert wait_for(lambda: kiosk.drain.signals, 10), "the SIGTERM handler did not run"
+        drained = stop_as_the_ui_does(kiosk)
+        worker.join(10)
+        print(f"drain during a ticket: {drained:.2f} s (paper at 40 mm/s)")
+    finally:
+        restore()
+        if kiosk.drain.requested_at is None:
+            kiosk.stop()
+    assert len(results) == 1 and results[0].status is TakeStatus.PRINTED, results
+    assert len(sim.tickets) == 1  # cut and out, once
+    store = kiosk.store.__class__(tmp_path / "kiosk.sqlite3")
+    try:
+        assert store.query("SELECT number, printed FROM tickets") == [(results[0].ticket.number, 1)]
+    finally:
+        store.close()
+
+
+def test_nothing_new_starts_once_the_stop_has_begun(tmp_path, fresh_simulators):
+    """A pickup or deposit asked for during the drain is refused before anything is unlocked or
+    recorded; a ticket asked for is not printed (the service voids it)."""
+    from drivers.device import DeviceState
+    from drivers.printer.printer import PrintJob
+    from kiosk.composition import build_kiosk
+    from kiosk.lockers import Status
+
+    kiosk = build_kiosk(data=tmp_path)
+    kiosk.start()
+    try:
+        assert wait_for(lambda: all(d.state is DeviceState.ONLINE for d in kiosk.supervisor.devices.values()), 10)
+        sim = fresh_simulators.simulator_for("locker", {})
+        kiosk.drain.signals.append("SIGTERM")  # what the handler does
+        assert kiosk.drain.poll()  # nothing in flight: the UI may stop at once
+        deposit = kiosk.lockers.deposit("staff-01", "CASE-2026-000778", "S")
+        assert deposit.status is Status.BOARD_OFFLINE and deposit.number is None
+        assert kiosk.lockers.pickup_by_code("123456").status is Status.BOARD_OFFLINE
+        assert not any(sim.unlocks(b, n) for b in sim.boards for n in range(1, sim.locks_per_board + 1))
+        assert kiosk.store.query("SELECT count(*) FROM locker_operations") == [(0,)]
+        printed = kiosk.take_number.printer.print(PrintJob(b"\x1b@ticket\n"))
+        assert not printed.printed and "stopping" in printed.reason_en
+    finally:
+        kiosk.stop()
+
+
+def test_a_second_signal_stops_waiting_for_the_operation_in_flight():
+    from kiosk.core import Drain
+
+    drain = Drain()
+    with drain.operation():  # a door being opened
+        drain.signals.append("SIGTERM")
+        assert not drain.poll() and drain.requested  # the first: wait for the door
+        drain.signals.append("SIGTERM")
+        assert drain.poll() and drain.cut.is_set()  # the second: stop now, cut the waits short
