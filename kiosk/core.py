@@ -244,13 +244,13 @@ class Kiosk:
         unwound = drain.wait_idle(0 if hurried else UNWIND_S)
         if not unwound:
             log.warning("stopping with a door or print operation still running: the ledger finishes it at start-up")
+        if self._locker_work is not None:  # before the boards close: a patrol under way still reads them
+            self._locker_work.shutdown(wait=True, cancel_futures=True)
         if self.faults is not None:
             self.faults.close()
         self.supervisor.stop(timeout=TEARDOWN_JOIN_S)
         if self.backend is not None:
             self.backend.stop()
-        if self._locker_work is not None:
-            self._locker_work.shutdown(wait=True, cancel_futures=True)
         self.store.close()
         since = time.monotonic() - drain.requested_at if drain.requested_at is not None else 0.0
         log.info("kiosk stopped cleanly", extra={"reason": drain.reason, "seconds": round(since, 2),
@@ -277,5 +277,5 @@ class Kiosk:
             except Exception:
                 log.exception("locker housekeeping failed")
 
-        if self._locker_work is not None:
+        if self._locker_work is not None and not self.drain.requested:  # stopping: the next start reconciles
             self._locker_work.submit(run)

@@ -12,6 +12,7 @@ assertions fail on a loaded machine; the exit code and the log say whether the s
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -107,15 +108,27 @@ def test_once_a_stop_is_signalled_no_touch_starts_a_journey_and_close_stays_refu
     assert stops == [True]
 
 
-# -- a stop during a pickup, through the services (the UI's part is the clock that calls poll) ------
+# -- a stop mid-pickup and mid-ticket, through the services (the UI's part: the clock that polls) ---
 @pytest.fixture
-def fresh_simulators():
-    """The simulated hall's devices as new (the registry keeps simulators across kiosks)."""
+def hall(tmp_path):
+    """The simulated hall's kiosk (new simulators: the registry keeps them across kiosks), started,
+    every device online, SIGTERM and SIGINT taken as `kiosk run` takes them."""
+    from drivers.device import DeviceState
     from drivers.sim import registry
+    from kiosk.composition import build_kiosk
 
     registry.forget_instances()
-    yield registry
-    registry.forget_instances()
+    kiosk = build_kiosk(data=tmp_path)
+    kiosk.start()
+    restore = kiosk.drain.listen()
+    try:
+        assert wait_for(lambda: all(d.state is DeviceState.ONLINE for d in kiosk.supervisor.devices.values()), 15)
+        yield kiosk
+    finally:
+        restore()
+        if not kiosk.drain.cut.is_set():  # set by kiosk.stop(): the test did not get that far
+            kiosk.stop()
+        registry.forget_instances()
 
 
 def stop_as_the_ui_does(kiosk) -> float:
@@ -123,6 +136,7 @@ def stop_as_the_ui_does(kiosk) -> float:
     says stop (STOP_POLL_S apart), then kiosk.stop(). Returns the seconds the drain took."""
     from ui.app import STOP_POLL_S
 
+    assert wait_for(lambda: kiosk.drain.signals, 10), "the signal handler did not run"
     started = time.monotonic()
     while not kiosk.drain.poll():
         assert time.monotonic() - started < GENEROUS_S, "the drain never ended"
@@ -132,58 +146,63 @@ def stop_as_the_ui_does(kiosk) -> float:
     return drained
 
 
-def test_a_sigterm_during_a_pickup_opens_the_door_once_and_records_the_pickup(tmp_path, fresh_simulators):
+def in_a_thread(work):
+    """`work()` off the test's (main) thread, as a screen runs a service; its results list."""
     import threading
 
-    from drivers.device import DeviceState
+    results = []
+    worker = threading.Thread(target=lambda: results.append(work()), daemon=True)
+    worker.start()
+    return worker, results
+
+
+def errors_logged(caplog) -> list[str]:
+    """A stop logs no error and no traceback: nothing in it is a failure."""
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+def unlocks_everywhere(sim) -> int:
+    return sum(len(sim.unlocks(b, n)) for b in sim.boards for n in range(1, sim.locks_per_board + 1))
+
+
+def test_a_sigterm_during_a_pickup_opens_the_door_once_and_records_the_pickup(hall, tmp_path, caplog):
+    import threading
+
     from drivers.locker.types import Door
+    from drivers.sim import registry
     from kiosk.composition import build_kiosk
     from kiosk.lockers import OpKind, Status, Step
     from kiosk.store import Store
     from tests.kiosk.test_lockers_in_the_kiosk import person_closes_doors
 
-    kiosk = build_kiosk(data=tmp_path)
-    kiosk.start()
-    restore = kiosk.drain.listen()
-    try:
-        assert wait_for(lambda: kiosk.supervisor.devices["locker0"].state is DeviceState.ONLINE, 10)
-        sim = fresh_simulators.simulator_for("locker", {})
-        person = threading.Event()
-        person_closes_doors(sim, person)
-        deposit = kiosk.lockers.deposit("staff-01", "CASE-2026-000777", "L")
-        person.set()  # from now on nobody closes a door
-        assert deposit.status is Status.OK, deposit.message
-        board, lock = 1, deposit.number - 16  # the L compartments of the simulated hall: board 1 from 17
-        assert wait_for(lambda: sim.door(board, lock) is Door.CLOSED, 5)
-        unlocks_before = len(sim.unlocks(board, lock))
-        everywhere_before = sum(len(sim.unlocks(b, n)) for b in sim.boards for n in range(1, sim.locks_per_board + 1))
-        sim.open_delay = 0.6  # a slow latch: the door opens well after the signal
+    sim = registry.simulator_for("locker", {})
+    person = threading.Event()
+    person_closes_doors(sim, person)
+    deposit = hall.lockers.deposit("staff-01", "CASE-2026-000777", "L")
+    person.set()  # from now on nobody closes a door
+    assert deposit.status is Status.OK, deposit.message
+    board, lock = 1, deposit.number - 16  # the L compartments of the simulated hall: board 1 from 17
+    assert wait_for(lambda: sim.door(board, lock) is Door.CLOSED, 5)
+    unlocks_before, everywhere_before = len(sim.unlocks(board, lock)), unlocks_everywhere(sim)
+    sim.open_delay = 0.6  # a slow latch: the door opens well after the signal
 
-        def signal_once_planned(kind, step) -> None:  # the pickup is recorded as planned, its unlock next
-            if kind is OpKind.PICKUP and step is Step.PLANNED:
-                os.kill(os.getpid(), signal.SIGTERM)
+    def signal_once_planned(kind, step) -> None:  # the pickup is recorded as planned, its unlock next
+        if kind is OpKind.PICKUP and step is Step.PLANNED:
+            os.kill(os.getpid(), signal.SIGTERM)
 
-        kiosk.lockers.after_step = signal_once_planned
-        results = []
-        worker = threading.Thread(target=lambda: results.append(kiosk.lockers.pickup_by_code(deposit.code)))
-        worker.start()  # as the pickup screen runs it, off the UI thread
-        assert wait_for(lambda: kiosk.drain.signals, 10), "the SIGTERM handler did not run"
-        drained = stop_as_the_ui_does(kiosk)
-        worker.join(10)
-        print(f"drain during a pickup: {drained:.2f} s (door opening 0.6 s after its pulse)")
-    finally:
-        restore()
-        if kiosk.drain.requested_at is None:
-            kiosk.stop()
-    assert kiosk.drain.reason == "SIGTERM"
+    hall.lockers.after_step = signal_once_planned
+    worker, results = in_a_thread(lambda: hall.lockers.pickup_by_code(deposit.code))
+    drained = stop_as_the_ui_does(hall)
+    worker.join(10)
+    print(f"drain during a pickup: {drained:.2f} s (door opening 0.6 s after its pulse)")
+    assert not errors_logged(caplog)
+    assert hall.drain.reason == "SIGTERM"
     assert not worker.is_alive() and len(results) == 1
     # the door was opened once, and the stop came while it stood open (nobody came to close it)
     assert len(sim.unlocks(board, lock)) == unlocks_before + 1
     assert sim.door(board, lock) is Door.OPEN
     assert results[0].status is Status.DOOR_LEFT_OPEN and results[0].number == deposit.number
-    # no unlock anywhere else: nothing new started during the drain
-    assert sum(len(sim.unlocks(b, n)) for b in sim.boards for n in range(1, sim.locks_per_board + 1)) == \
-        everywhere_before + 1
+    assert unlocks_everywhere(sim) == everywhere_before + 1  # nothing new started during the drain
     wal = tmp_path / "kiosk.sqlite3-wal"
     assert not wal.exists() or wal.stat().st_size == 0
     store = Store(tmp_path / "kiosk.sqlite3")
@@ -207,66 +226,47 @@ def test_a_sigterm_during_a_pickup_opens_the_door_once_and_records_the_pickup(tm
         again.stop()
 
 
-def test_a_sigterm_while_a_ticket_prints_lets_it_finish_and_records_it(tmp_path, fresh_simulators):
-    import threading
-
-    from drivers.device import DeviceState
-    from kiosk.composition import build_kiosk
+def test_a_sigterm_while_a_ticket_prints_lets_it_finish_and_records_it(hall, tmp_path, caplog):
+    from drivers.sim import registry
     from kiosk.services.take_number import TakeStatus
+    from kiosk.store import Store
 
-    kiosk = build_kiosk(data=tmp_path)
-    kiosk.start()
-    restore = kiosk.drain.listen()
-    try:
-        assert wait_for(lambda: kiosk.supervisor.devices["printer"].state is DeviceState.ONLINE, 10)
-        sim = fresh_simulators.simulator_for("printer", {})
-        sim.speed = 40  # mm/s: a slow mechanism, the ticket takes seconds
-        results = []
-        worker = threading.Thread(target=lambda: results.append(kiosk.take_number.take("intake", "综合受理")))
-        worker.start()  # as the ticket screen runs it, off the UI thread
-        assert wait_for(lambda: not kiosk.drain.settled(), 10), "the print job never started"
-        os.kill(os.getpid(), signal.SIGTERM)
-        assert wait_for(lambda: kiosk.drain.signals, 10), "the SIGTERM handler did not run"
-        drained = stop_as_the_ui_does(kiosk)
-        worker.join(10)
-        print(f"drain during a ticket: {drained:.2f} s (paper at 40 mm/s)")
-    finally:
-        restore()
-        if kiosk.drain.requested_at is None:
-            kiosk.stop()
+    sim = registry.simulator_for("printer", {})
+    sim.speed = 40  # mm/s: a slow mechanism, the ticket takes seconds
+    worker, results = in_a_thread(lambda: hall.take_number.take("intake", "综合受理"))
+    assert wait_for(lambda: not hall.drain.settled(), 10), "the print job never started"
+    os.kill(os.getpid(), signal.SIGTERM)
+    drained = stop_as_the_ui_does(hall)
+    worker.join(10)
+    print(f"drain during a ticket: {drained:.2f} s (paper at 40 mm/s)")
+    assert not errors_logged(caplog)
     assert len(results) == 1 and results[0].status is TakeStatus.PRINTED, results
     assert len(sim.tickets) == 1  # cut and out, once
-    store = kiosk.store.__class__(tmp_path / "kiosk.sqlite3")
-    try:
+    store = Store(tmp_path / "kiosk.sqlite3")
+    try:  # recorded as printed: the number is the citizen's
         assert store.query("SELECT number, printed FROM tickets") == [(results[0].ticket.number, 1)]
     finally:
         store.close()
 
 
-def test_nothing_new_starts_once_the_stop_has_begun(tmp_path, fresh_simulators):
+def test_nothing_new_starts_once_the_stop_has_begun(hall):
     """A pickup or deposit asked for during the drain is refused before anything is unlocked or
     recorded; a ticket asked for is not printed (the service voids it)."""
-    from drivers.device import DeviceState
     from drivers.printer.printer import PrintJob
-    from kiosk.composition import build_kiosk
+    from drivers.sim import registry
     from kiosk.lockers import Status
 
-    kiosk = build_kiosk(data=tmp_path)
-    kiosk.start()
-    try:
-        assert wait_for(lambda: all(d.state is DeviceState.ONLINE for d in kiosk.supervisor.devices.values()), 10)
-        sim = fresh_simulators.simulator_for("locker", {})
-        kiosk.drain.signals.append("SIGTERM")  # what the handler does
-        assert kiosk.drain.poll()  # nothing in flight: the UI may stop at once
-        deposit = kiosk.lockers.deposit("staff-01", "CASE-2026-000778", "S")
-        assert deposit.status is Status.BOARD_OFFLINE and deposit.number is None
-        assert kiosk.lockers.pickup_by_code("123456").status is Status.BOARD_OFFLINE
-        assert not any(sim.unlocks(b, n) for b in sim.boards for n in range(1, sim.locks_per_board + 1))
-        assert kiosk.store.query("SELECT count(*) FROM locker_operations") == [(0,)]
-        printed = kiosk.take_number.printer.print(PrintJob(b"\x1b@ticket\n"))
-        assert not printed.printed and "stopping" in printed.reason_en
-    finally:
-        kiosk.stop()
+    sim = registry.simulator_for("locker", {})
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert wait_for(lambda: hall.drain.signals, 10)
+    assert hall.drain.poll()  # nothing in flight: the UI may stop at once
+    deposit = hall.lockers.deposit("staff-01", "CASE-2026-000778", "S")
+    assert deposit.status is Status.BOARD_OFFLINE and deposit.number is None
+    assert hall.lockers.pickup_by_code("123456").status is Status.BOARD_OFFLINE
+    assert unlocks_everywhere(sim) == 0
+    assert hall.store.query("SELECT count(*) FROM locker_operations") == [(0,)]
+    printed = hall.take_number.printer.print(PrintJob(b"\x1b@ticket\n"))
+    assert not printed.printed and "stopping" in printed.reason_en
 
 
 def test_a_second_signal_stops_waiting_for_the_operation_in_flight():
