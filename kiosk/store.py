@@ -88,7 +88,7 @@ class Store:
         with self._lock:
             try:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:  # busy (another connection reads): SQLite checkpoints at its next open
+            except sqlite3.Error:  # busy (another connection reads): the WAL stays, replayed at the next open
                 pass
             self._db.close()
 
