@@ -83,7 +83,13 @@ class Store:
             db.execute("INSERT INTO audit (ts, actor, action, detail) VALUES (?, ?, ?, ?)", (time.time(), actor, action, detail))
 
     def close(self) -> None:
+        """After the transaction in progress (the lock): the WAL copied into the database file and
+        truncated, so a stop leaves one self-contained file (a backup or an upgrade may copy it)."""
         with self._lock:
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:  # busy (another connection reads): the WAL stays, replayed at the next open
+                pass
             self._db.close()
 
 

@@ -4,6 +4,11 @@ Hardened per kivy-notes §6: Esc, F1 (Kivy's settings panel) and window close / 
 swallowed; there is one input provider (ui.kivyenv). Device state reaches the screens through
 the event bus: any `device.*` event refreshes the home tiles' availability, handed over to the
 Kivy main thread with the Clock (bus handlers run in the publisher's thread).
+
+SIGTERM and SIGINT stop the app gracefully (README "Stopping", kiosk.core.Drain): the signal
+handler only notes the signal; the app's clock sees it within STOP_POLL_S, ignores every touch
+and key from then on (no new journey), and stops once the door being opened or the ticket being
+printed is done (DRAIN_S at most; at once on a second signal).
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ HOME = "home"
 TECH_ENTRY, TECH = "tech_entry", "tech"
 ESCAPE = 27
 IDLE_WARNING_S = 20.0  # the countdown shows this long before the return home (domain.md §10)
+STOP_POLL_S = 0.1  # how often the clock looks for a stop signal (Kivy's loop turns at 30 fps anyway)
 
 
 class KioskApp(App):
@@ -82,6 +88,8 @@ class KioskApp(App):
         self._clock_event = None
         self._window = None
         self._disarm_systemd = None
+        self._stop_watch = None
+        self.stopping = False  # a stop signal came: input ignored, the app stops once drained
 
     # -- words -----------------------------------------------------------------------------------
     def tr(self, key: str, lang: str | None = None, **fmt) -> str:
@@ -147,12 +155,17 @@ class KioskApp(App):
 
         self.watchdog = Watchdog(Notifier.from_env(), self.kiosk.liveness_checks())
         self._disarm_systemd = systemd_notify.arm(Window, Clock, self.watchdog)
+        self._stop_watch = Clock.schedule_interval(self._watch_stop, STOP_POLL_S)
 
     def on_stop(self) -> None:
+        if self._stop_watch is not None:
+            self._stop_watch.cancel()
+            self._stop_watch = None
         if self._disarm_systemd is not None:
             self._disarm_systemd()
             self._disarm_systemd = None
-            self.watchdog.stopping()
+            if not self.stopping:  # else already said when the stop began
+                self.watchdog.stopping()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -169,6 +182,8 @@ class KioskApp(App):
                 on_touch_down=self._on_corner_touch,
             )
             self._window.unbind(on_keyboard=self._on_keyboard_settings)
+            self._window.unbind(on_touch_down=self._ignore, on_touch_move=self._ignore, on_touch_up=self._ignore,
+                                on_key_down=self._ignore, on_textinput=self._ignore)
             self._window = None
 
     # -- hardening (kivy-notes §6) ---------------------------------------------------------------
@@ -179,7 +194,24 @@ class KioskApp(App):
         return key == ESCAPE  # True: consumed, Kivy's default handler never sees Esc
 
     def _on_request_close(self, *_args, **_kwargs) -> bool:
-        return True  # window close / Alt-F4: refused
+        return True  # window close / Alt-F4: refused (a stop is SIGTERM's, see _watch_stop)
+
+    # -- the graceful stop (kiosk.core.Drain) -----------------------------------------------------
+    def _watch_stop(self, *_args) -> None:
+        drain = self.kiosk.drain
+        ready = drain.poll()
+        if drain.requested and not self.stopping:
+            self.stopping = True
+            if self._window is not None:  # no new journey: every touch and key ignored from now on
+                self._window.bind(on_touch_down=self._ignore, on_touch_move=self._ignore, on_touch_up=self._ignore,
+                                  on_key_down=self._ignore, on_textinput=self._ignore)
+            if self._disarm_systemd is not None:
+                self.watchdog.stopping()  # systemd shows "deactivating" while the drain runs
+        if ready:
+            self.stop()
+
+    def _ignore(self, *_args, **_kwargs) -> bool:
+        return True  # bound last, called first: consumed before any widget sees it
 
     # -- navigation ------------------------------------------------------------------------------
     def go(self, screen: str) -> None:
@@ -340,7 +372,8 @@ def run_ui(
 ) -> int:
     """Show the UI and block until it stops; returns the exit status (0).
 
-    The caller owns the kiosk's lifecycle (`kiosk.start()` before, `kiosk.stop()` after).
+    The caller owns the kiosk's lifecycle (`kiosk.start()` before, `kiosk.stop()` after) and its
+    signal handlers (`kiosk.drain.listen()`, ui.launcher): the app stops when `kiosk.drain` says.
     `fullscreen=False` opens a `size` window (default 1920x1080) for development. For smoke runs,
     `exit_after` stops the app after that many seconds; with `screenshot`, the screen is saved
     to that PNG path just before.

@@ -156,8 +156,8 @@ class BackendLink:
             unsubscribe()
         self._stop.set()
         self.sender.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._thread is not None:  # a heartbeat in flight is left to its daemon thread (the 5 s stop)
+            self._thread.join(timeout=0.5)
         self.client.close()
         if self._stop_server is not None:
             self._stop_server()

@@ -72,7 +72,11 @@ class Sender:
         self._thread = threading.Thread(target=self._run, name="backend-sender", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 0.5) -> None:
+        """Stop delivering. A request in flight cannot be cut: it is waited for `timeout` (part of
+        the 5 s a graceful stop has), then left to the daemon thread; an entry whose ack has not
+        been recorded stays in the outbox and is sent again at the next start (the backend keeps
+        one copy per key)."""
         self._stop.set()
         self.outbox.recorded.set()
         if self._thread is not None:
@@ -83,11 +87,14 @@ class Sender:
         while not self._stop.is_set():
             try:
                 n = self.deliver_once()
-            except BackendError as e:
-                self._failed(e)
-                continue
-            except Exception:  # a bug must not end delivery for good: log it and retry later
-                log.exception("outbox sender failed")
+            except Exception as e:
+                if self._stop.is_set():  # failed because the kiosk is stopping (the store may be closed)
+                    log.info("outbox delivery stopped; undelivered entries stay queued", extra={"error": str(e)})
+                    return
+                if isinstance(e, BackendError):
+                    self._failed(e)
+                    continue
+                log.exception("outbox sender failed")  # a bug must not end delivery for good: retry later
                 self._stop.wait(self.backoff.next())
                 continue
             self.backoff.reset()

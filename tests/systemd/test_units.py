@@ -121,5 +121,11 @@ def test_the_kiosk_unit_keeps_its_promises():
     # settings that would hide the devices from the kiosk must not creep in
     for forbidden in ("PrivateDevices=yes", "DevicePolicy=", "MemoryDenyWriteExecute=yes", "User=root"):
         assert not re.search(rf"^{re.escape(forbidden)}", unit, re.M), forbidden
+    # the stop: longer than the 5 s `kiosk run` takes (tests/ui/test_graceful_stop.py), not so long
+    # that a stuck kiosk holds a restart or an upgrade for long (it was 20 s of a SIGTERM ignored)
+    from kiosk.core import STOP_S
+
+    stop_s = re.search(r"^TimeoutStopSec=(\d+)$", unit, re.M)
+    assert stop_s and STOP_S < int(stop_s.group(1)) <= 3 * STOP_S, "TimeoutStopSec must match kiosk.core.STOP_S"
     xorg = (UNIT_DIR / "kiosk-xorg.service").read_text()
     assert all(flag in xorg for flag in ("-nocursor", "-s 0", "-dpms", "-novtswitch", "-nolisten tcp"))
