@@ -125,6 +125,9 @@ def cmd_run(args: argparse.Namespace, run_ui: UiRunner | None) -> int:
         for problem in e.problems:
             print(problem, file=sys.stderr)
         return 1
+    # From here a SIGTERM or SIGINT only notes the stop (kiosk.core.Drain), also while the devices
+    # start: the UI's clock acts on it as soon as it runs, so a stop early in start-up is clean too.
+    kiosk.drain.listen()
     log.info("kiosk starting", extra={"kiosk_id": kiosk.config.kiosk.id, "version": _version()})
     kiosk.start()
     control = None

@@ -15,10 +15,10 @@ _ui_ran = False
 
 def _run_ui(kiosk: Kiosk, options: RunOptions) -> int:
     global _ui_ran
-    # SIGTERM and SIGINT from here on only note the stop (kiosk.core.Drain; the UI's clock acts on
-    # it). SDL would turn them into a window close request, which the kiosk refuses (Alt-F4): it
-    # leaves a handler other than the default alone, and is told not to install one at all.
-    kiosk.drain.listen()
+    # SIGTERM and SIGINT only note the stop (kiosk.core.Drain, listening since `kiosk run` built the
+    # kiosk; the UI's clock acts on it). SDL would turn them into a window close request, which the
+    # kiosk refuses (Alt-F4): it leaves a handler other than the default alone, and is told not to
+    # install one at all.
     os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")  # read at SDL_Init: ui.app's import makes the window
     from ui.app import run_ui  # imports Kivy: only for `kiosk run`, not for `kiosk config check`
 

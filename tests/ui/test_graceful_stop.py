@@ -278,3 +278,27 @@ def test_a_second_signal_stops_waiting_for_the_operation_in_flight():
         assert not drain.poll() and drain.requested  # the first: wait for the door
         drain.signals.append("SIGTERM")
         assert drain.poll() and drain.cut.is_set()  # the second: stop now, cut the waits short
+
+
+def test_a_sigterm_while_the_kiosk_is_still_starting_is_a_clean_stop_too(tmp_path):
+    # the handler is set once the kiosk is built, before its devices start and long before the
+    # first frame: a stop asked for during start-up waits for the UI and then stops it cleanly
+    env = dict(os.environ, SDL_VIDEODRIVER="offscreen", KIVY_WINDOW="sdl2")
+    for key in ("NOTIFY_SOCKET", "WATCHDOG_USEC"):
+        env.pop(key, None)
+    output = tmp_path / "kiosk.log"
+    with output.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ui.launcher", "run", "--data-dir", str(tmp_path / "state"),
+                                 "--windowed"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        starting = wait_for(lambda: any(line.get("msg") == "kiosk starting" for line in log_lines(output))
+                            or proc.poll() is not None, 120)
+        assert starting and proc.poll() is None, output.read_text()[-3000:]
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(GENEROUS_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 0, output.read_text()[-3000:]
+    assert any(line.get("msg") == "kiosk stopped cleanly" for line in log_lines(output)), output.read_text()[-3000:]
