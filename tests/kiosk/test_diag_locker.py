@@ -57,7 +57,8 @@ def test_open_is_observed(bus):
     board = boards_of(protocol)[1]
     done = diag("--port", pty, "--protocol", protocol, "--board", str(board), "open", "9", "--json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"board": board, "lock": 9, "opened": True, "door": "open"}
+    assert json.loads(done.stdout) == {"board": board, "lock": 9, "opened": True, "door": "open", "answered": True}
+    assert done.stderr == ""
 
 
 def test_jammed_lock_names_board_lock_and_what_was_seen(bus):
@@ -92,3 +93,4 @@ def test_open_against_a_board_answering_half_a_second_to_two_seconds_late(protoc
     assert "Traceback" not in done.stderr
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["opened"] is True
+    assert "late replies (after the 0.5 s command timeout; used)" in done.stderr

@@ -13,7 +13,7 @@ import pytest
 from drivers.locker.bus import BoardSpec, BusTimings, LockerBus, Protocol
 from drivers.locker.types import Door
 from drivers.sim import registry
-from drivers.sim.locker import LockerBusSimulator, ReplyFaults
+from drivers.sim.locker import LockerBusSimulator, ReplyFate, ReplyFaults
 
 _ids = itertools.count()
 TIMINGS = BusTimings(command=0.1, gap=0.002, retries=2, confirm=1.5, confirm_poll=0.02)
@@ -58,4 +58,23 @@ def test_bcc_late_unlock_reply_while_the_status_query_waits_is_no_crash():
     result = bus.unlock(board, 7)
     assert len(sim.unlocks(board, 7)) == 1
     assert result.opened and sim.door(board, 7) is Door.OPEN
+    bus.close()
+
+
+@pytest.mark.parametrize("protocol", list(Protocol))
+def test_a_copy_of_an_old_open_reading_is_not_taken_for_the_door_opening(protocol):
+    """The lock read open, was shut and jams; a copy of that open reading is still on the line when
+    the lock is unlocked, and the first status reply after the unlock is slow. The copy must not
+    pass for the door opening."""
+    timings = BusTimings(command=0.02, late=0.1, gap=0.001, retries=0, confirm=0.3, confirm_poll=0.01)
+    bus, sim, board = bus_on(protocol, timings)
+    sim.open_door(board, 2)
+    sim.script(board, [ReplyFate(duplicate=0.1)])  # within the late window of its request
+    bus.poll()
+    assert bus.door(board, 2) is Door.OPEN
+    sim.close_door(board, 2)
+    sim.jam(board, 2)
+    sim.set_faults(board, ReplyFaults(late=(0.09, 0.09)))
+    result = bus.unlock(board, 2)
+    assert not result.opened and len(sim.unlocks(board, 2)) == 1
     bus.close()
