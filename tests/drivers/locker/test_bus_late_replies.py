@@ -78,3 +78,28 @@ def test_a_copy_of_an_old_open_reading_is_not_taken_for_the_door_opening(protoco
     result = bus.unlock(board, 2)
     assert not result.opened and len(sim.unlocks(board, 2)) == 1
     bus.close()
+
+
+def test_a_reply_past_its_window_is_discarded_and_counted_never_an_answer():
+    """8A/80: the unlock's reply comes after its late window, while the first status query waits.
+    It is not that query's answer (the shape differs): counted, and the query's own reply read."""
+    timings = BusTimings(command=0.05, late=0.15, gap=0.001, retries=0, confirm=1.0, confirm_poll=0.01)
+    bus, sim, board = bus_on(Protocol.BCC_8A, timings)
+    sim.script(board, [ReplyFate(delay=0.3), ReplyFate(delay=0.14)])  # past the 0.2 s window; late within it
+    result = bus.unlock(board, 4)
+    assert result.opened and not result.answered and "not answered" not in result.detail
+    assert len(sim.unlocks(board, 4)) == 1
+    counts = bus.stats.snapshot()
+    assert counts["stale_replies"] == 1 and counts["unanswered_unlocks"] == 1 and counts["late_replies"] == 1
+    bus.close()
+
+
+@pytest.mark.parametrize("protocol", list(Protocol))
+def test_garbage_and_cut_frames_are_counted_protocol_errors_and_the_bus_goes_on(protocol):
+    bus, sim, board = bus_on(protocol)
+    sim.script(board, [ReplyFate(truncate=3), ReplyFate(truncate=6)])  # the status query and its retry
+    bus.poll()
+    assert bus.board_online(board)  # the second retry was answered
+    assert bus.stats.snapshot()["protocol_errors"] >= 2
+    assert bus.unlock(board, 1).opened and len(sim.unlocks(board, 1)) == 1
+    bus.close()
