@@ -239,7 +239,11 @@ def run_locker(args: argparse.Namespace) -> int:
     for key in ("first", "locks", "baud", "late_ms", "dup", "lost", "truncated", "fault_boards"):
         if getattr(args, key) is not None:
             options[key] = str(getattr(args, key))
-    sim = LockerBusSimulator(options)
+    try:
+        sim = LockerBusSimulator(options)
+    except ValueError as e:  # names the option and what it takes
+        print(e, file=sys.stderr)
+        return 2
     return _serve(sim, args, lambda words: _locker_command(sim, words), LOCKER_HELP)
 
 
@@ -253,8 +257,8 @@ def _locker_command(sim, words: list[str]) -> str:
         case ["late" | "dup" | "lost" | "truncated" as fault, board, value]:
             b = int(board)
             parsed = ReplyFaults.parse(**{"late_ms" if fault == "late" else fault: value})
-            field = {"late": "late", "dup": "duplicate", "lost": "lost", "truncated": "truncated"}[fault]
-            sim.set_faults(b, replace(sim.faults(b), **{field: getattr(parsed, field)}))
+            attr = {"late": "late", "dup": "duplicate", "lost": "lost", "truncated": "truncated"}[fault]
+            sim.set_faults(b, replace(sim.faults(b), **{attr: getattr(parsed, attr)}))
             return f"board {b}: {sim.faults(b)}"
         case ["unlocks", board, lock]:
             return f"board {board} lock {lock}: {len(sim.unlocks(int(board), int(lock)))} unlock frames"

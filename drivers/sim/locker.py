@@ -78,22 +78,15 @@ class ReplyFaults:
     def parse(cls, late_ms: str = "", dup: str = "0", lost: str = "0", truncated: str = "0") -> ReplyFaults:
         """From option strings: late_ms `LO-HI` (or one value), the others probabilities 0..1."""
         late = None
-        if late_ms.strip() and late_ms.strip() != "off":
+        if late_ms.strip() not in ("", "off"):
             lo, _, hi = late_ms.partition("-")
-            try:
-                late = (float(lo) / 1000, float(hi or lo) / 1000)
-            except ValueError:
-                late = (1.0, 0.0)  # refused just below
+            late = (_number("late_ms", lo, "LO-HI in ms") / 1000, _number("late_ms", hi or lo, "LO-HI in ms") / 1000)
             if not 0 <= late[0] <= late[1] <= 60:
                 raise ValueError(f"late_ms={late_ms}: expected LO-HI in ms with 0 <= LO <= HI <= 60000, or off")
-        probs = {}
-        for name, text in (("dup", dup), ("lost", lost), ("truncated", truncated)):
-            try:
-                probs[name] = float(text)
-            except ValueError:
-                probs[name] = -1.0
-            if not 0 <= probs[name] <= 1:
-                raise ValueError(f"{name}={text}: expected a probability, 0..1")
+        probs = {name: _number(name, text, "a probability, 0..1") for name, text in (("dup", dup), ("lost", lost), ("truncated", truncated))}
+        for name, p in probs.items():
+            if not 0 <= p <= 1:
+                raise ValueError(f"{name}={p:g}: expected a probability, 0..1")
         return cls(late, probs["dup"], probs["lost"], probs["truncated"])
 
     def __str__(self) -> str:
@@ -417,6 +410,13 @@ class LockerBusSimulator(Simulator):
                 self.set_baud(_RATE_OF_CODE[f.data[0]])
             case _:
                 self.ignored_frames += 1  # replies heard on the bus, 0x81, locks beyond the board
+
+
+def _number(key: str, text: str, expected: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{key}={text}: expected {expected}") from None
 
 
 def _raw(f: kerong.KFrame | bcc8a.LockFrame | bcc8a.BitmapFrame) -> bytes:
