@@ -22,7 +22,8 @@ request to that board can be mistaken, so the window must cover the slowest boar
 Query retries follow garbled replies only: a board silent through its whole window has had its
 chance, and the next sweep asks again.
 
-When an unlock may be re-sent: never within one `unlock()` call. Re-sending needs proof that the
+When an unlock may be re-sent: never within one `unlock()` call. §1.6 allows a re-send when the
+lock still reads locked, but that reading is not the evidence a re-send needs, which is that the
 board did not act on the first frame, and the protocol cannot give it: boards ignore corrupt
 commands silently (§1.8), a lost reply looks like a lost command, the Kerong unlock reply may
 show the lock as it was before the pulse (§3.3), and a "closed" reading after the unlock is also
@@ -58,7 +59,7 @@ from drivers.device import (
 )
 from drivers.errors import PortTimeout
 from drivers.locker import bcc8a, kerong
-from drivers.locker.types import BoardStatus, DecodeError, Door, FramingError, Item, Polarity
+from drivers.locker.types import BoardStatus, DecodeError, Door, FramingError, Item, Polarity, bits_le
 from drivers.transport import SerialSettings, Transport
 
 log = logging.getLogger(__name__)
@@ -493,11 +494,12 @@ class LockerBus(Device):
     def _note_open(self, event: object) -> None:
         """Remember when a frame last showed a lock open (see `unlock`)."""
         now = time.monotonic()
-        if isinstance(event, kerong.KFrame) and _kerong_shape(event) is not None and event.board in self._boards:
-            b = self._boards[event.board]
-            locks = kerong.decode_status(event, b.spec.polarity, b.spec.locks).locks
-        elif isinstance(event, bcc8a.BitmapFrame) and event.head == bcc8a.Head.QUERY and event.board in self._boards:
-            b = self._boards[event.board]
+        b = self._boards.get(getattr(event, "board", -1))
+        if b is None:
+            return
+        if isinstance(event, kerong.KFrame) and _kerong_shape(event) is not None:
+            locks = tuple(b.spec.polarity.door_of(bit) for bit in bits_le(event.data[:2], 16))
+        elif isinstance(event, bcc8a.BitmapFrame) and event.head == bcc8a.Head.QUERY:
             locks = tuple(b.spec.polarity.door_of(bit) for bit in event.locks)
         else:
             return
