@@ -9,8 +9,11 @@ replies paced at 19200 bit/s, both directions, board processing time 0) on a pty
    board with 0x30, hand-written, with the spec's 10 ms inter-frame gap. Target ≥ 50 %.
 2. Unlock → door observed open, against the target: one confirm-poll period plus the board's
    reply time (the simulator's door springs open 100 ms after the pulse).
+3. The same against a board answering 0.9–1.5 s after each command (issue 15's slow board):
+   unlock frames the board heard per unlock (must be 1) and the time to the door seen open, as
+   a ratio to the on-time median of 2.
 
-Run: .venv/bin/python bench/locker_bus.py [--seconds 5] [--unlocks 10]
+Run: .venv/bin/python bench/locker_bus.py [--seconds 5] [--unlocks 10] [--late-unlocks 4]
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--unlocks", type=int, default=10)
+    ap.add_argument("--late-unlocks", type=int, default=4)
     args = ap.parse_args()
     kiosk = str(Path(sys.executable).with_name("kiosk"))
     sim = subprocess.Popen([kiosk, "sim", "locker", "--protocol", "kerong-cu", "--boards", str(BOARDS), "--baud", str(BAUD),
@@ -76,23 +80,41 @@ def main() -> None:
         bus = LockerBus("bench", pty, protocol=Protocol.KERONG_CU, timings=timings,
                         boards=[BoardSpec(b, LOCKS) for b in range(BOARDS)], serial=SerialSettings(baudrate=BAUD))
         bus.open()
-        latencies = []
-        for n in range(args.unlocks):
-            board, lock = n % BOARDS, n % LOCKS + 1
-            start = time.perf_counter()
-            result = bus.unlock(board, lock)
-            latencies.append(time.perf_counter() - start)
-            assert result.opened, result
-            sim.stdin.write(f"close {board} {lock}\n")
+        def control(line: str) -> str:
+            sim.stdin.write(line + "\n")
             sim.stdin.flush()
-            sim.stdout.readline()
-        bus.close()
+            return sim.stdout.readline().strip()
+
+        def unlocks(count: int, first: int) -> tuple[list[float], list[int]]:
+            latencies, frames = [], []
+            for n in range(first, first + count):
+                board, lock = n % BOARDS, n % LOCKS + 1
+                heard = int(control(f"unlocks {board} {lock}").split(": ")[1].split()[0])
+                start = time.perf_counter()
+                result = bus.unlock(board, lock)
+                latencies.append(time.perf_counter() - start)
+                assert result.opened, result
+                frames.append(int(control(f"unlocks {board} {lock}").split(": ")[1].split()[0]) - heard)
+                control(f"close {board} {lock}")
+            return latencies, frames
+
+        latencies, _ = unlocks(args.unlocks, 0)
         reply = (5 + 9) * BYTE
         med, worst = statistics.median(latencies), max(latencies)
         target = timings.confirm_poll + 0.100 + reply
         print(f"unlock -> door observed open: median {med * 1000:.0f} ms, max {worst * 1000:.0f} ms over {len(latencies)} "
               f"(door opens 100 ms after the pulse); target poll period + reply = {target * 1000:.0f} ms "
               f"-> max/target {worst / target:.2f}; frames' own wire time {reply * 1000:.1f} ms per exchange")
+
+        # -- the same with every board answering 0.9-1.5 s late ------------------------------
+        for b in range(BOARDS):
+            control(f"late {b} 900-1500")
+        late, frames = unlocks(args.late_unlocks, args.unlocks)
+        bus.close()
+        print(f"with replies 0.9-1.5 s late: unlock frames heard per unlock {sorted(set(frames))} (must be [1]); "
+              f"door observed open: median {statistics.median(late):.2f} s, max {max(late):.2f} s over {len(late)} "
+              f"-> {statistics.median(late) / med:.1f} x the on-time median (an unlock reply and a status reply, "
+              f"each late)")
     finally:
         sim.terminate()
         sim.wait(10)

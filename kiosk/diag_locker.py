@@ -1,7 +1,8 @@
 """`kiosk diag locker`: the boards on one RS-485 line, their doors and item sensors; open a lock.
 
 Exit codes: 0 done (for `open`: the door was seen open), 4 no board answers, 5 the door was not
-seen open (the message names board, lock and what was seen).
+seen open (the message names board, lock and what was seen). `open` sends the unlock frame once,
+whatever the board answers; replies that came late, stale or garbled are counted and reported.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import sys
 
 from drivers.errors import TransportError
-from drivers.locker.bus import Protocol
+from drivers.locker.bus import LockerBus, Protocol
 
 EXIT_OK, EXIT_DEVICE, EXIT_NOT_OPENED = 0, 4, 5
 
@@ -43,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "open":
             result = bus.unlock(boards[0], args.lock)
             if args.json:
-                print(json.dumps({"board": boards[0], "lock": args.lock, "opened": result.opened, "door": result.door.value}))
+                print(json.dumps({"board": boards[0], "lock": args.lock, "opened": result.opened, "door": result.door.value,
+                                  "answered": result.answered}))
             else:
                 print(result.detail)
             if not result.opened:
@@ -66,4 +68,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"{e} (right port, protocol, baud and board addresses?)", file=sys.stderr)
         return EXIT_DEVICE
     finally:
+        _line_quality(bus, args.port)
         bus.close()
+
+
+def _line_quality(bus: LockerBus, port: str) -> None:
+    """Say so on stderr when the line misbehaved, for the technician choosing what to check."""
+    counts = bus.stats.snapshot()
+    late, stale, errors = counts["late_replies"], counts["stale_replies"], counts["protocol_errors"]
+    if late or stale or errors:
+        print(f"{port}: {late} late replies (after the {bus.timings.command:g} s command timeout; used), {stale} stale "
+              f"replies and {errors} garbled frames (discarded): a slow board or a noisy line; check the wiring, "
+              f"termination and grounding", file=sys.stderr)

@@ -231,7 +231,8 @@ def _printer_command(sim: PrinterSimulator, words: list[str]) -> str:
 # -- lockers ------------------------------------------------------------------------------------
 LOCKER_HELP = (
     "commands: close B L | open B L (forced, no command) | put B L | take B L | jam B L | unjam B L | "
-    "offline B | online B | corrupt | state | quit"
+    "offline B | online B | corrupt | late B LO-HI|off | dup B P | lost B P | truncated B P | "
+    "unlocks B L | state | quit"
 )
 
 
@@ -243,6 +244,11 @@ def _add_locker_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--locks", type=int, help="locks per board (default 16 Kerong, 24 8A/80)")
     p.add_argument("--baud", type=int, help="pace the boards' replies (default 19200 Kerong, 9600 8A/80)")
     p.add_argument("--reply-ms", type=float, default=20, help="a board's processing time before it answers")
+    p.add_argument("--late-ms", metavar="LO-HI", help="replies come LO..HI ms after their command (a slow board, a noisy line)")
+    p.add_argument("--dup", type=float, help="probability that a reply is sent twice")
+    p.add_argument("--lost", type=float, help="probability that a reply is never sent")
+    p.add_argument("--truncated", type=float, help="probability that a reply is cut short")
+    p.add_argument("--fault-boards", metavar="A,B", help="the boards with these faults (default all)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--link", type=Path, help="also make this symlink to the pty (a stable name)")
     where.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT (e.g. behind a serial-to-TCP bridge)")
@@ -253,17 +259,32 @@ def run_locker(args: argparse.Namespace) -> int:
     from drivers.sim.locker import LockerBusSimulator
 
     options = {"protocol": args.protocol, "boards": str(args.boards), "reply_ms": str(args.reply_ms)}
-    for key in ("first", "locks", "baud"):
+    for key in ("first", "locks", "baud", "late_ms", "dup", "lost", "truncated", "fault_boards"):
         if getattr(args, key) is not None:
             options[key] = str(getattr(args, key))
-    sim = LockerBusSimulator(options)
+    try:
+        sim = LockerBusSimulator(options)
+    except ValueError as e:  # names the option and what it takes
+        print(e, file=sys.stderr)
+        return 2
     return _serve(sim, args, lambda words: _locker_command(sim, words), LOCKER_HELP)
 
 
 def _locker_command(sim, words: list[str]) -> str:
+    from dataclasses import replace
+
     from drivers.locker.types import Door
+    from drivers.sim.locker import ReplyFaults
 
     match words:
+        case ["late" | "dup" | "lost" | "truncated" as fault, board, value]:
+            b = int(board)
+            parsed = ReplyFaults.parse(**{"late_ms" if fault == "late" else fault: value})
+            attr = {"late": "late", "dup": "duplicate", "lost": "lost", "truncated": "truncated"}[fault]
+            sim.set_faults(b, replace(sim.faults(b), **{attr: getattr(parsed, attr)}))
+            return f"board {b}: {sim.faults(b)}"
+        case ["unlocks", board, lock]:
+            return f"board {board} lock {lock}: {len(sim.unlocks(int(board), int(lock)))} unlock frames"
         case ["close" | "open" | "put" | "take" | "jam" | "unjam" as verb, board, lock]:
             b, n = int(board), int(lock)
             action = {

@@ -78,10 +78,11 @@ class BoardStatus:
     items: tuple[Item, ...] | None = None
 
     def door(self, lock: int) -> Door:
-        return self.locks[lock - 1]
+        """UNKNOWN for a lock the reading does not cover (an 8A/80 bitmap holds 24)."""
+        return self.locks[lock - 1] if 1 <= lock <= len(self.locks) else Door.UNKNOWN
 
     def item(self, lock: int) -> Item:
-        return Item.UNKNOWN if self.items is None else self.items[lock - 1]
+        return self.items[lock - 1] if self.items is not None and 1 <= lock <= len(self.items) else Item.UNKNOWN
 
 
 class FramingErrorKind(enum.Enum):

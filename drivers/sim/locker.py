@@ -5,15 +5,21 @@ jammed; it stays open until closed), IR item sensors (Kerong), runtime control a
 Options (sim://locker?…): protocol=kerong-cu|bcc-8a, boards, locks, first, baud, door_polarity,
 item_polarity, reply_ms, open_delay_ms, fire_ms (per lock of an unlock-all), gap_ms,
 reply_reflects=before|after (what an unlock reply shows), active_reports=0|1 (Family A `82`).
+
+Reply faults (a slow board, a noisy line), per board: late_ms=LO-HI (every reply comes LO..HI ms
+after its command), dup, lost, truncated (probability that a reply is sent twice, never, or cut
+short), fault_boards=A,B (which boards; default all), seed. Tests can also script the fate of
+each next reply (`script`). Every frame heard and sent is recorded with its time (`frames`).
 """
 
 from __future__ import annotations
 
 import enum
+import random
 import threading
-from collections import deque
 import time
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from drivers.locker import bcc8a, kerong
@@ -47,12 +53,65 @@ class _Lock:
     stuck_item: Item | None = None
 
 
+@dataclass(frozen=True)
+class ReplyFate:
+    """What becomes of one reply: when it leaves (seconds after the command; None = the usual
+    reply time), whether it is lost, sent again `duplicate` seconds after the first copy, or cut
+    to its first `truncate` bytes."""
+
+    delay: float | None = None
+    lost: bool = False
+    duplicate: float | None = None
+    truncate: int | None = None
+
+
+@dataclass(frozen=True)
+class ReplyFaults:
+    """A board's standing faults, drawn for each reply. `late`: (low, high) seconds after the command."""
+
+    late: tuple[float, float] | None = None
+    duplicate: float = 0.0
+    lost: float = 0.0
+    truncated: float = 0.0
+
+    @classmethod
+    def parse(cls, late_ms: str = "", dup: str = "0", lost: str = "0", truncated: str = "0") -> ReplyFaults:
+        """From option strings: late_ms `LO-HI` (or one value), the others probabilities 0..1."""
+        late = None
+        if late_ms.strip() not in ("", "off"):
+            lo, _, hi = late_ms.partition("-")
+            late = (_number("late_ms", lo, "LO-HI in ms") / 1000, _number("late_ms", hi or lo, "LO-HI in ms") / 1000)
+            if not 0 <= late[0] <= late[1] <= 60:
+                raise ValueError(f"late_ms={late_ms}: expected LO-HI in ms with 0 <= LO <= HI <= 60000, or off")
+        probs = {name: _number(name, text, "a probability, 0..1") for name, text in (("dup", dup), ("lost", lost), ("truncated", truncated))}
+        for name, p in probs.items():
+            if not 0 <= p <= 1:
+                raise ValueError(f"{name}={p:g}: expected a probability, 0..1")
+        return cls(late, probs["dup"], probs["lost"], probs["truncated"])
+
+    def __str__(self) -> str:
+        late = f"replies {self.late[0] * 1000:g}-{self.late[1] * 1000:g} ms after the command" if self.late else "replies on time"
+        return f"{late}; duplicated {self.duplicate:.0%}, lost {self.lost:.0%}, truncated {self.truncated:.0%}"
+
+    def draw(self, rng: random.Random, usual: float) -> ReplyFate:
+        delay = rng.uniform(*self.late) if self.late else None
+        spread = self.late[1] if self.late else usual
+        return ReplyFate(
+            delay,
+            lost=rng.random() < self.lost,
+            duplicate=rng.uniform(0, spread) if rng.random() < self.duplicate else None,
+            truncate=rng.randint(1, 4) if rng.random() < self.truncated else None,
+        )
+
+
 @dataclass
 class _Board:
     locks: list[_Lock]
     offline: bool = False
     pulse_ms: int = 500
     unlocks: dict[int, list[float]] = field(default_factory=dict)
+    faults: ReplyFaults = ReplyFaults()
+    script: deque[ReplyFate] = field(default_factory=deque)
 
 
 class LockerBusSimulator(Simulator):
@@ -83,7 +142,16 @@ class LockerBusSimulator(Simulator):
         self.active_reports = opt.get("active_reports", "0") in ("1", "true", "yes")
         self.locks_per_board = n_locks
         self.boards: dict[int, _Board] = {a: _Board([_Lock() for _ in range(n_locks)]) for a in range(first, first + n_boards)}
-        self.wire_log: deque[tuple[float, str, bytes]] = deque(maxlen=10_000)  # (monotonic time, "rx"|"tx", bytes)
+        faults = ReplyFaults.parse(opt.get("late_ms", ""), opt.get("dup", "0"), opt.get("lost", "0"), opt.get("truncated", "0"))
+        faulty = [int(a) for a in opt["fault_boards"].split(",")] if opt.get("fault_boards") else list(self.boards)
+        for address in faulty:
+            if address not in self.boards:
+                raise ValueError(f"locker simulator: fault_boards names board {address}, not one of {sorted(self.boards)}")
+            self.boards[address].faults = faults
+        self._rng = random.Random(opt.get("seed"))
+        # Every frame heard ("rx", as decoded) and sent ("tx", as it leaves: duplicated or cut
+        # short by a fault; a lost reply is not sent): (monotonic time, direction, bytes).
+        self.wire_log: deque[tuple[float, str, bytes]] = deque(maxlen=10_000)
         self.ignored_frames = 0  # corrupt or unknown frames heard and not answered
         self._corrupt_next = False
         self._framer: bcc8a.Framer | kerong.Framer = (
@@ -141,6 +209,28 @@ class LockerBusSimulator(Simulator):
         with self._ctl:
             self._cell(board, 1)
             self.boards[board].offline = offline
+
+    def set_faults(self, board: int, faults: ReplyFaults) -> None:
+        """The board's replies from now on: late, duplicated, lost or truncated at these odds."""
+        with self._ctl:
+            self._cell(board, 1)
+            self.boards[board].faults = faults
+
+    def faults(self, board: int) -> ReplyFaults:
+        with self._ctl:
+            self._cell(board, 1)
+            return self.boards[board].faults
+
+    def script(self, board: int, fates: Iterable[ReplyFate]) -> None:
+        """The fates of the board's next replies, in order; then its standing faults again."""
+        with self._ctl:
+            self._cell(board, 1)
+            self.boards[board].script.extend(fates)
+
+    def frames(self, direction: str = "rx") -> list[tuple[float, bytes]]:
+        """Frames heard from the host ("rx") or sent to it ("tx"), with their times."""
+        with self._ctl:
+            return [(t, f) for t, d, f in self.wire_log if d == direction]
 
     def corrupt_next_reply(self) -> None:
         """The next frame a board sends has a wrong checksum."""
@@ -204,18 +294,38 @@ class LockerBusSimulator(Simulator):
         self.wire_log.append((time.monotonic() + delay, "tx", frame))
         self.emit(frame, delay)
 
+    def _reply(self, board: int, frame: bytes, delay: float) -> None:
+        """A board answers a command, subject to its faults (`delay` is the usual reply time)."""
+        b = self.boards[board]
+        fate = b.script.popleft() if b.script else b.faults.draw(self._rng, self.reply_delay)
+        if fate == ReplyFate():
+            self._send(frame, delay)
+            return
+        if fate.lost:
+            return
+        if fate.delay is not None:
+            delay += fate.delay - self.reply_delay
+        frame = frame if fate.truncate is None else frame[: fate.truncate]
+        for extra in (0.0,) if fate.duplicate is None else (0.0, fate.duplicate):
+            # Off the line's queue: a late reply must not hold back the replies to later
+            # commands, or nothing could ever arrive out of order.
+            due = time.monotonic() + delay + extra + len(frame) * self.byte_time
+            self.wire_log.append((due, "tx", frame))
+            self._out.put(frame, due)
+
     def receive(self, data: bytes) -> None:
         with self._ctl:
             now = time.monotonic()
             if self._framer.partial and now - self._last_rx > self.gap_timeout:
                 self._framer.drop_partial()  # a truncated command: real boards stay silent
             self._last_rx = now
-            self.wire_log.append((now, "rx", bytes(data)))
             self._settle(now)
             for event in self._framer.feed(data):
                 if isinstance(event, FramingError):
                     self.ignored_frames += 1
-                elif isinstance(event, kerong.KFrame):
+                    continue
+                self.wire_log.append((now, "rx", _raw(event)))
+                if isinstance(event, kerong.KFrame):
                     self._kerong(event)
                 else:
                     self._bcc8a(event)
@@ -234,7 +344,7 @@ class LockerBusSimulator(Simulator):
             wanted = [i + 1 for i, bit in enumerate(f.locks) if bit and i < n]
             for k, lock in enumerate(wanted):
                 self._pulse(f.board, lock, k * self.fire_interval)
-            self._send(bcc8a.frame(bcc8a.Head.OPEN_SEVERAL, f.board, *bcc8a.bitmap_bytes(f.locks)), self.reply_delay)
+            self._reply(f.board, bcc8a.frame(bcc8a.Head.OPEN_SEVERAL, f.board, *bcc8a.bitmap_bytes(f.locks)), self.reply_delay)
             return
         head, lock = f.head, f.lock
         if head in (bcc8a.Head.UNLOCK, bcc8a.Head.POWER_ON, bcc8a.Head.POWER_OFF) and f.code == bcc8a.FUNC_UNLOCK:
@@ -243,20 +353,21 @@ class LockerBusSimulator(Simulator):
                     self._pulse(f.board, k + 1, k * self.fire_interval)
                 opened = all(self._sensed(st, predicted=True) is Door.OPEN for st in b.locks)
                 reply = bcc8a.encode_lock_reply(bcc8a.Head.UNLOCK, f.board, 0, Door.OPEN if opened else Door.CLOSED, self.polarity)
-                self._send(reply, self.reply_delay + n * self.fire_interval)
+                self._reply(f.board, reply, self.reply_delay + n * self.fire_interval)
             elif 1 <= lock <= n:
                 st = b.locks[lock - 1]
                 before = self._sensed(st)
                 if head != bcc8a.Head.POWER_OFF:
                     self._pulse(f.board, lock)
                 door = self._sensed(st, predicted=True) if self.reply_after else before
-                self._send(bcc8a.encode_lock_reply(bcc8a.Head(head), f.board, lock, door, self.polarity), self.reply_delay)
+                self._reply(f.board, bcc8a.encode_lock_reply(bcc8a.Head(head), f.board, lock, door, self.polarity), self.reply_delay)
         elif head == bcc8a.Head.QUERY and f.code == bcc8a.FUNC_QUERY:
             if lock == 0:
                 doors = [self._sensed(st) for st in b.locks[: bcc8a.BITMAP_LOCKS]]
-                self._send(bcc8a.encode_query_all_reply(f.board, doors, self.polarity), self.reply_delay)
+                self._reply(f.board, bcc8a.encode_query_all_reply(f.board, doors, self.polarity), self.reply_delay)
             elif 1 <= lock <= n:
-                self._send(bcc8a.encode_lock_reply(bcc8a.Head.QUERY, f.board, lock, self._sensed(b.locks[lock - 1]), self.polarity), self.reply_delay)
+                door = self._sensed(b.locks[lock - 1])
+                self._reply(f.board, bcc8a.encode_lock_reply(bcc8a.Head.QUERY, f.board, lock, door, self.polarity), self.reply_delay)
         else:
             self.ignored_frames += 1  # firmware query and other undocumented frames: no known answer
 
@@ -272,7 +383,7 @@ class LockerBusSimulator(Simulator):
             if f.addr == kerong.BROADCAST:
                 online = [a for a in sorted(self.boards) if not self.boards[a].offline]
                 for k, addr in enumerate(online):
-                    self._send(self._status(addr, broadcast=True), self.reply_delay * (k + 1))
+                    self._reply(addr, self._status(addr, broadcast=True), self.reply_delay * (k + 1))
             return
         board, lock = f.board, f.lock
         b = self._online(board)
@@ -281,24 +392,40 @@ class LockerBusSimulator(Simulator):
         n = self.locks_per_board
         match f.cmd:
             case kerong.Cmd.STATUS:
-                self._send(self._status(board), self.reply_delay)
+                self._reply(board, self._status(board), self.reply_delay)
             case kerong.Cmd.UNLOCK | kerong.Cmd.DELAYED_UNLOCK if lock <= n:
                 extra = f.data[0] if f.data else 0
                 self._pulse(board, lock, float(extra))
-                self._send(self._status(board, predicted=self.reply_after), self.reply_delay)
+                self._reply(board, self._status(board, predicted=self.reply_after), self.reply_delay)
             case kerong.Cmd.UNLOCK_ALL:
                 for k in range(n):
                     self._pulse(board, k + 1, k * self.fire_interval)
-                self._send(self._status(board, predicted=self.reply_after), self.reply_delay)
+                self._reply(board, self._status(board, predicted=self.reply_after), self.reply_delay)
             case kerong.Cmd.UNLOCK_TIME | kerong.Cmd.RETURN_UNLOCK_TIME:
                 if f.cmd == kerong.Cmd.UNLOCK_TIME and f.data:
                     b.pulse_ms = kerong.decode_unlock_time(f) or 0
                 units = b.pulse_ms // kerong.UNLOCK_TIME_UNIT_MS
-                self._send(kerong.frame(kerong.pack_addr(board), kerong.Cmd.RETURN_UNLOCK_TIME, units.to_bytes(2, "big")), self.reply_delay)
+                self._reply(board, kerong.frame(kerong.pack_addr(board), kerong.Cmd.RETURN_UNLOCK_TIME, units.to_bytes(2, "big")), self.reply_delay)
             case kerong.Cmd.SET_BAUD if f.data[0] in _RATE_OF_CODE:
                 self.set_baud(_RATE_OF_CODE[f.data[0]])
             case _:
                 self.ignored_frames += 1  # replies heard on the bus, 0x81, locks beyond the board
+
+
+def _number(key: str, text: str, expected: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{key}={text}: expected {expected}") from None
+
+
+def _raw(f: kerong.KFrame | bcc8a.LockFrame | bcc8a.BitmapFrame) -> bytes:
+    """A decoded frame's bytes again, for the record."""
+    if isinstance(f, kerong.KFrame):
+        return kerong.frame(f.addr, f.cmd, f.data)
+    if isinstance(f, bcc8a.LockFrame):
+        return bcc8a.frame(f.head, f.board, f.lock, f.code)
+    return bcc8a.frame(f.head, f.board, *bcc8a.bitmap_bytes(f.locks))
 
 
 register("locker", LockerBusSimulator)

@@ -57,7 +57,8 @@ def test_open_is_observed(bus):
     board = boards_of(protocol)[1]
     done = diag("--port", pty, "--protocol", protocol, "--board", str(board), "open", "9", "--json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"board": board, "lock": 9, "opened": True, "door": "open"}
+    assert json.loads(done.stdout) == {"board": board, "lock": 9, "opened": True, "door": "open", "answered": True}
+    assert done.stderr == ""
 
 
 def test_jammed_lock_names_board_lock_and_what_was_seen(bus):
@@ -72,3 +73,24 @@ def test_wrong_protocol_or_nothing_there():
     with silent_pty() as path:
         done = diag("--port", path, "--protocol", "kerong-cu", "status")
     assert done.returncode == 4 and path in done.stderr and "no lock board answers" in done.stderr
+
+
+@pytest.mark.parametrize("protocol", ["kerong-cu", "bcc-8a"])
+def test_open_against_a_board_answering_half_a_second_to_two_seconds_late(protocol):
+    """Issue 15 acceptance: exactly one unlock frame, no crash, the door seen open."""
+    board = boards_of(protocol)[0]
+    proc = subprocess.Popen([KIOSK, "sim", "locker", "--protocol", protocol, "--boards", "1", "--late-ms", "500-2000"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        pty = proc.stdout.readline().split()[1]
+        done = diag("--port", pty, "--protocol", protocol, "--board", str(board), "open", "3", "--json")
+        proc.stdin.write(f"unlocks {board} 3\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline().strip() == f"board {board} lock 3: 1 unlock frames"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["opened"] is True
+    assert "late replies (after the 0.5 s command timeout; used)" in done.stderr

@@ -10,7 +10,7 @@ from drivers.errors import PortTimeout
 from drivers.locker.bus import BoardOnline, BoardSpec, BusHealth, BusTimings, DoorChanged, LockerBus, Protocol
 from drivers.locker.types import Door, Item
 from drivers.sim import registry
-from drivers.sim.locker import LockerBusSimulator
+from drivers.sim.locker import LockerBusSimulator, ReplyFaults
 from drivers.sim.serve import PtyServer
 
 _ids = itertools.count()
@@ -163,3 +163,13 @@ def test_item_sensors(request):
     finally:
         r.close()
         registry.forget_instances()
+
+
+def test_late_and_duplicated_replies_one_unlock_frame(rig):
+    """Both ways (sim:// and a pty): replies 2-4 command timeouts late, some sent twice."""
+    rig.bus.open()
+    board = rig.addresses[0]
+    rig.sim.set_faults(board, ReplyFaults(late=(0.3, 0.6), duplicate=0.5))
+    result = rig.bus.unlock(board, 6)
+    assert result.opened and result.answered and len(rig.sim.unlocks(board, 6)) == 1
+    assert rig.bus.stats.snapshot()["late_replies"] >= 2

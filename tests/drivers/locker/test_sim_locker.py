@@ -12,7 +12,7 @@ from drivers.errors import PortTimeout
 from drivers.locker import bcc8a, kerong
 from drivers.locker.types import BoardStatus, Door, DoorPolarity, FramingError, Item, ItemPolarity, Polarity
 from drivers.sim import registry
-from drivers.sim.locker import LockerBusSimulator
+from drivers.sim.locker import LockerBusSimulator, ReplyFate, ReplyFaults
 from drivers.sim.serve import PtyServer
 from drivers.transport import open_transport
 from tests.support import wait_for
@@ -259,3 +259,59 @@ def test_bad_options_are_explained():
         LockerBusSimulator({"protocol": "wkly"})
     with pytest.raises(ValueError, match="outside 0..14"):
         LockerBusSimulator({"boards": "3", "first": "13"})
+
+
+# -- reply faults ------------------------------------------------------------------------------------
+def _replies_over(port, seconds: float) -> list[tuple[float, bytes]]:
+    """Every chunk that arrives within `seconds`, with its arrival time."""
+    got, deadline = [], time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            got.append((time.monotonic(), port.read(64, left)))
+        except PortTimeout:
+            break
+    return got
+
+
+def test_scripted_fates_late_duplicated_lost_and_truncated():
+    host = KerongHost(f"sim://locker?id=f1&{FAST}")
+    sim = sim_of(host)
+    sim.script(0, [ReplyFate(delay=0.05), ReplyFate(lost=True), ReplyFate(duplicate=0.02), ReplyFate(truncate=4)])
+    status = kerong.encode_status_reply(0, [Door.CLOSED] * 16, [Item.ABSENT] * 16)
+    host.port.write(kerong.encode_status(0))
+    host.port.write(kerong.encode_status(0))  # lost
+    host.port.write(kerong.encode_status(0))  # twice, 20 ms apart
+    host.port.write(kerong.encode_status(0))  # cut to 4 bytes
+    host.port.write(kerong.encode_status(0))  # the script is done: on time again
+    chunks = _replies_over(host.port, 0.2)
+    data = b"".join(c for _, c in chunks)
+    assert len(data) == 4 * 9 + 4 and data.count(status) == 4
+    # The late reply comes last: a late reply does not hold back the replies to later commands.
+    assert data.endswith(status) and chunks[-1][1] == status
+    assert [f for _, f in sim.frames("rx")] == [kerong.encode_status(0)] * 5
+    assert sorted(len(f) for _, f in sim.frames("tx")) == [4, 9, 9, 9, 9]
+
+
+def test_standing_faults_per_board_from_the_url():
+    host = KerongHost(f"sim://locker?id=f2&{FAST}&late_ms=40-60&fault_boards=1")
+    assert host.exchange(kerong.encode_status(0), window=0.03)  # board 0 has no faults
+    assert host.exchange(kerong.encode_status(1), window=0.03) == []
+    assert len(_replies_over(host.port, 0.1)) == 1  # late, not lost
+    sim = sim_of(host)
+    sim.set_faults(1, ReplyFaults(lost=1.0))
+    assert host.exchange(kerong.encode_status(1), window=0.2) == []
+    with pytest.raises(ValueError, match="late_ms"):
+        LockerBusSimulator({"late_ms": "900-100"})
+    with pytest.raises(ValueError, match="fault_boards names board 7"):
+        LockerBusSimulator({"fault_boards": "7"})
+
+
+def test_bcc_late_duplicate_over_a_pty():
+    sim = LockerBusSimulator({"protocol": "bcc-8a", "boards": "1", "reply_ms": "2", "open_delay_ms": "20"})
+    sim.script(1, [ReplyFate(delay=0.08, duplicate=0.03)])
+    with PtyServer(sim) as server:
+        host = BccHost(server.path)
+        assert host.exchange(bcc8a.encode_unlock(1, 2), window=0.04) == []  # not yet
+        reply = bcc8a.encode_lock_reply(bcc8a.Head.UNLOCK, 1, 2, Door.OPEN)
+        assert b"".join(c for _, c in _replies_over(host.port, 0.3)) == reply * 2
+        assert len(sim.unlocks(1, 2)) == 1 and [f for _, f in sim.frames("rx")] == [bcc8a.encode_unlock(1, 2)]
