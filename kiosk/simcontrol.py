@@ -6,23 +6,26 @@ document scene or a phone with a QR code under the camera, close locker doors an
 items, put the printer out of paper or open its cover, and see the printed tickets as images.
 Anyone can then try every journey without hardware. Each state change is a POST carrying this
 run's token (a page from elsewhere cannot drive it); the deck holds synthetic people only.
-"""
 
-from __future__ import annotations
+FastAPI is imported only when the page is served: `kiosk run` imports this module for
+`uses_simulators`, and a terminal's kiosk process does without FastAPI (bench/memory.py). No
+``from __future__ import annotations`` here: the endpoints' annotations must be the classes
+themselves, as FastAPI resolves string annotations in the module's globals, which lack them.
+"""
 
 import html
 import logging
 import secrets
 from collections.abc import Callable
-
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
-
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from drivers.idcard.cards import DECK
 from drivers.locker.types import Door
 from drivers.sim import registry
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +34,10 @@ def _sims(kind: str):
     return registry.simulator_for(kind, {})
 
 
-def create_control_app(token: str | None = None) -> FastAPI:
+def create_control_app(token: str | None = None) -> "FastAPI":
+    from fastapi import FastAPI, HTTPException, Request
+    from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+
     token = token or secrets.token_urlsafe(16)
     app = FastAPI(title="simulated hall control", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.token = token
