@@ -120,3 +120,28 @@ def test_a_door_that_opens_after_the_confirm_window_is_not_unlocked_again(env):
     assert len(env.sim.unlocks(0, 1)) == 1  # §1.6: no second frame on a reading that proves nothing
     assert lk.compartment_state("A", 1) is CompartmentState.OUT_OF_SERVICE
     assert [a.kind for a in lk.alarms.open_alarms()] == [AlarmKind.LOCK_JAMMED]
+
+
+def test_killed_between_the_journal_and_the_frame_errs_on_the_safe_side(env):
+    """The intent is committed and the frame never left: the restart cannot tell, so the rules
+    hold anyway. A deposit without a sensor is kept (staff recover the empty box, nothing is
+    lost); a pickup is spent, and a sensor that still sees the item calls staff."""
+    lk = env.lockers(after_step=cut_power_at(OpKind.DEPOSIT, Step.UNLOCKING))
+    with pytest.raises(SystemExit):
+        lk.deposit("staff-7", "CASE-1", "M")
+    lk = env.lockers()
+    assert lk.reconcile().kept == [1]
+    assert lk.compartment_state("A", NO_SENSOR) is CompartmentState.OCCUPIED
+    assert env.sim.unlocks(1, 1) == []
+
+    code = lk.deposit("staff-7", "CASE-2", "S").code
+    lk = env.lockers(after_step=cut_power_at(OpKind.PICKUP, Step.UNLOCKING))
+    with pytest.raises(SystemExit):
+        lk.pickup_by_code(code)
+    lk = env.lockers()
+    assert lk.reconcile().released == [2]
+    assert lk.pickup_by_code(code).status is Status.WRONG_CODE
+    assert len(env.sim.unlocks(0, 1)) == 1  # the deposit's only
+    assert lk.compartment_state("A", 1) is CompartmentState.OUT_OF_SERVICE
+    assert AlarmKind.ITEM_LEFT in [a.kind for a in lk.alarms.open_alarms(("A", 1))]
+    assert [e["deposit_id"] for e in env.business_events("locker.pickup")] == [2]
