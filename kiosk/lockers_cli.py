@@ -285,8 +285,8 @@ def deposit(site: Site, args: argparse.Namespace) -> Outcome:
                                           (case, DepositState.ACTIVE.value, DepositState.PENDING.value))
         if already:
             where = already[0]
-            raise Stop(Exit.REFUSED, f"this case is already in compartment {where.number}; "
-                                     f"`kiosk lockers recover {where.number}` takes it back")
+            raise Stop(Exit.REFUSED, f"this case is already in compartment {where.number} (deposit {where.id}); "
+                                     "nothing was opened")
         b = site.config.backend
         client = BackendClient(b.url, site.config.kiosk.id, backend_secret(site.config, site.directory),
                                ca_bundle=b.ca_bundle, timeout=b.timeout_s)

@@ -392,6 +392,7 @@ class Lockers:
 
         _, item = self.read(c)
         raised: list[tuple[Compartment, AlarmKind, str]] = []
+        cleared: list[AlarmKind] = []
 
         def settle(db: sqlite3.Connection) -> None:
             if item is Item.PRESENT:
@@ -399,9 +400,14 @@ class Lockers:
                 self._alarm(db, c, AlarmKind.ITEM_LEFT, f"item still present after {kind.value}", raised)
             else:
                 self.ledger.set_compartment(db, c.key, CompartmentState.EMPTY, self.clock.time(), "closed")
+                for moot in (AlarmKind.DEPOSIT_UNVERIFIED, AlarmKind.ITEM_MISSING):  # about the deposit taken out
+                    if self.alarms.clear(db, c.key, (moot,), self.clock.time()):
+                        cleared.append(moot)
 
         self._step(op, kind, Step.VERIFIED, extra=settle)
         self._announce(raised)
+        for moot in cleared:
+            self.alarms.announce(c.key, moot, f"deposit {d.id} taken out", raised=False)
         self._step(op, kind, Step.DONE, business=release_event(self.ledger, kind, d.id, c, actor, item))
         self._published_release(kind, base, method, actor, item)
         if item is Item.PRESENT:

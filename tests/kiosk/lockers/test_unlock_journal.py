@@ -50,6 +50,7 @@ def test_deposit_without_a_sensor_killed_during_the_unlock_is_kept(env):
     assert len(env.sim.unlocks(1, 1)) == 1  # the reconcile never unlocks
     env.person.mode = "pickup"
     assert lk.recover("staff-7", 1).status is Status.OK  # staff clear it
+    assert lk.alarms.open_alarms() == []  # nothing left to check once it is out
     assert [e["deposit_id"] for e in env.business_events("locker.recovery")] == [1]
     assert_ledger_matches_boards(lk, env.hw)
 
