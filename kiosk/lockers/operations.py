@@ -469,4 +469,3 @@ class Lockers:
 
     def compartment_state(self, cabinet: str, number: int) -> CompartmentState:
         return self.ledger.compartment_states()[(cabinet, number)]
-
