@@ -70,7 +70,7 @@ def add_parser(sub: Any) -> None:
     common.add_argument("--json", action="store_true", help="print one JSON object (scripts)")
     p = sub.add_parser("lockers", help="deposit, pickup, list and recover at the locker without the touch screen",
                        description="Exit status: 0 done, 1 refused (nothing unlocked), 2 usage or config, "
-                                   "3 hardware needs staff, 4 port/database/another call busy, 5 backend unreachable.")
+                                   "3 hardware needs staff, 4 port/database/another call busy, 5 case not checkable with the backend.")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     d = verbs.add_parser("deposit", parents=[common], help="open a free compartment for a case; prints its number")
     d.add_argument("--case", required=True, help="the case (办件) number; '-' reads it from stdin")
@@ -297,9 +297,11 @@ def deposit(site: Site, args: argparse.Namespace) -> Outcome:
         if check is CaseCheck.OFFLINE:
             raise Stop(Exit.BACKEND, f"the backend ({b.url}) does not answer: the case cannot be checked, "
                                      "nothing was opened; try again later")
+        if check is CaseCheck.BACKEND_ERROR:
+            raise Stop(Exit.BACKEND, "the backend cannot be asked (credentials, clock or contract: see the log); "
+                                     "nothing was opened")
         if check is not CaseCheck.VALID:
-            raise Stop(Exit.BACKEND if check is CaseCheck.BACKEND_ERROR else Exit.REFUSED,
-                       f"the backend refuses this case ({check.value}); nothing was opened")
+            raise Stop(Exit.REFUSED, f"the backend refuses this case ({check.value}); nothing was opened")
         result = lk.deposit(_actor(), case, args.size, recipient_id=recipient)
         try:
             out: dict[str, Any] = {"status": result.status.value, "compartment": result.number,
