@@ -35,7 +35,7 @@ hall_name = "测试大厅"
 [backend]
 url = "{url}"
 credentials = "{credentials}"
-timeout_s = 5
+timeout_s = 15
 
 [[service_groups]]
 id = "general"

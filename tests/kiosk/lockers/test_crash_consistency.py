@@ -72,7 +72,8 @@ class Lane:
                 proc.kill()  # SIGKILL: no finally, no close, no commit
                 killed = True
         out, err = proc.communicate(timeout=120)
-        time.sleep(0.05)  # a frame written just before the kill reaches the boards
+        if killed:
+            time.sleep(0.3)  # a frame written just before the kill reaches the boards, also on a busy machine
         site.person.act()  # the staff member or citizen at an open door finishes by hand
         unlocks = site.unlocks() - before
         assert unlocks <= 1, f"{site.kiosk_id}: {args}: {unlocks} unlock frames for one call"
@@ -100,12 +101,12 @@ class Lane:
         self.uncertain.clear()
 
     def step(self) -> None:
-        occupied = len(self.codes)
+        known = sorted(set(self.codes) - self.uncertain)  # a code maybe spent is not tried: no lockout
         if self.retry is not None:
             case, self.retry = self.retry, None
             self.deposit(case)
-        elif self.codes and (occupied >= 6 or self.rng.random() < 0.45):
-            self.pickup(self.rng.choice(sorted(self.codes)))
+        elif known and (len(self.codes) >= 6 or self.rng.random() < 0.45):
+            self.pickup(self.rng.choice(known))
         else:
             self.deposit(self.new_case())
 
@@ -132,8 +133,6 @@ class Lane:
             self.uncertain.add(case)
             return
         self.settle()
-        if case not in self.codes:
-            return  # the kill before settled it
         assert status == 0 and unlocks == 1, out
         del self.codes[case]
 
