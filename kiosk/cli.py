@@ -79,10 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = sim.add_subparsers(dest="device", metavar="DEVICE", required=True)
     sim_cli.add_parser(ssub)
 
-    from kiosk import intake_cli, staff_cli
+    from kiosk import intake_cli, lockers_cli, staff_cli
 
     intake_cli.add_parser(sub)
     staff_cli.add_parser(sub)
+    lockers_cli.add_parser(sub)
     return p
 
 

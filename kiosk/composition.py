@@ -214,8 +214,7 @@ def build_kiosk(
         poll_intervals={d.id: d.poll_interval_s for d in config.devices},
         unbuilt=unbuilt,
     )
-    secret = load_or_create_secret(Path(config.backend.credentials) if config.backend.credentials
-                                   else Path(directory) / "backend.secret")
+    secret = backend_secret(config, Path(directory))
     outbox = Outbox(store, config.backend.outbox_budget_mb * 1024 * 1024,  # it writes its own audit rows
                     on_alarm=lambda name, detail: bus.publish(name, detail, source="backend"))
     materials = build_materials(config, store, Path(directory), material_key(secret), outbox)
@@ -237,6 +236,12 @@ def build_kiosk(
                  submissions=submissions, voice=Voice(config.kiosk.voice_prompts, volume=config.kiosk.voice_volume),
                  technician=TechnicianDesk(config.technician, store, outbox), faults=faults, drain=drain)
 
+
+
+def backend_secret(config: KioskConfig, directory: Path) -> str:
+    """This kiosk's backend credentials: backend.credentials, else <data dir>/backend.secret."""
+    return load_or_create_secret(Path(config.backend.credentials) if config.backend.credentials
+                                 else directory / "backend.secret")
 
 
 def _alarm_to(bus: EventBus, store: Store):

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class AlarmKind(enum.StrEnum):
-    LOCK_JAMMED = "lock_jammed"  # the lock did not open after one checked retry
+    LOCK_JAMMED = "lock_jammed"  # the door did not read open after its one unlock
     DOOR_LEFT_OPEN = "door_left_open"
     FORCED_OPEN = "forced_open"  # door open with no command (tamper)
     ITEM_LEFT = "item_left"  # sensor: item still present after pickup / recovery

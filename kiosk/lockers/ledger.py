@@ -143,10 +143,6 @@ class Ledger:
         db.execute("UPDATE locker_operations SET step = ?, detail = COALESCE(?, detail), updated_at = ? WHERE id = ?",
                    (step.value, detail, now, op_id))
 
-    @staticmethod
-    def count_unlock(db: sqlite3.Connection, op_id: int, now: float) -> None:
-        db.execute("UPDATE locker_operations SET unlocks = unlocks + 1, updated_at = ? WHERE id = ?", (now, op_id))
-
     def unfinished_operations(self) -> list[OperationRow]:
         marks = ",".join("?" * len(TERMINAL_STEPS))
         rows = self.store.query(

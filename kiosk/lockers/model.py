@@ -78,7 +78,8 @@ class OpKind(enum.StrEnum):
 
 class Step(enum.StrEnum):
     PLANNED = "planned"
-    UNLOCK_SENT = "unlock_sent"
+    UNLOCKING = "unlocking"  # committed before the unlock frame goes out: from here the door may open
+    UNLOCK_SENT = "unlock_sent"  # the driver's unlock returned (frame sent, door watched for ~3 s)
     DOOR_OPENED = "door_opened"
     DOOR_CLOSED = "door_closed"
     VERIFIED = "verified"

@@ -1,9 +1,16 @@
 """Deposit, pickup, recovery and patrol: plain Python over the ledger and the lock boards.
 
-Each operation is recorded (step `planned`) before its unlock is sent and advanced after every
-physical step, each in one transaction, so that `reconcile()` can finish or undo whatever a
-power cut interrupted. A pickup's code is spent in the same transaction that records the door
-opened; an unlock is re-sent only after the door was read still closed (locker-boards.md §1.6).
+Each operation is recorded (step `planned`) and advanced after every physical step, each in one
+transaction, so that `reconcile()` can finish or undo whatever a power cut or a SIGKILL
+interrupted. The unlock is journaled (step `unlocking`, committed) before its frame goes out:
+from that commit on the door may have opened, and a restart counts it so (a deposit kept, a
+pickup spent) even where no item sensor can tell. A pickup's code is spent in the same
+transaction that records the door opened.
+
+One unlock per operation, never a second: after the driver's ~3 s of watching (§1.7) a door
+that still reads closed may have opened and been shut between two polls, or may open late, and
+§1.6 allows a re-send only on a reading that proves the lock never released; none does. The
+compartment goes out of service (lock_jammed) and staff look, as for a jammed latch.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from kiosk.bus import EventBus
 from kiosk.lockers.alarms import AlarmKind, Alarms
 from kiosk.lockers.clock import Clock, LockerSettings, SystemClock
 from kiosk.lockers.codes import Hasher, looks_like_code, new_code, new_salt
+from kiosk.lockers.events import deposit_event, release_event
 from kiosk.lockers.ledger import DepositRow, Ledger
 from kiosk.lockers.reconcile import ReconcileReport, reconcile
 from kiosk.lockers.model import (
@@ -133,22 +141,16 @@ class Lockers:
     # -- opening and waiting ----------------------------------------------------------------------
     def _open(self, op_id: int, kind: OpKind, c: Compartment, on_open: Callable[[sqlite3.Connection], None]) -> _Opened:
         hw = self._hw(c)
+        self._step(op_id, kind, Step.UNLOCKING)  # the intent, committed before the frame
         result = hw.unlock(c.board, c.lock)
         self._step(op_id, kind, Step.UNLOCK_SENT, detail=result.detail)
-        opened = result.opened
-        if not opened:
+        if not result.opened:
             hw.refresh()
             door = hw.door(c.board, c.lock)
-            if door is Door.OPEN:  # opened after the driver stopped looking
-                opened = True
-            elif door is Door.UNKNOWN:
+            if door is Door.UNKNOWN:
                 return _Opened.OFFLINE
-            else:
-                with self.ledger.store.transaction() as db:
-                    self.ledger.count_unlock(db, op_id, self.clock.time())
-                opened = hw.unlock(c.board, c.lock).opened
-        if not opened:
-            return _Opened.JAMMED
+            if door is not Door.OPEN:  # not opened after the driver stopped looking either
+                return _Opened.JAMMED
         self._step(op_id, kind, Step.DOOR_OPENED, extra=on_open)
         return _Opened.OPENED
 
@@ -159,7 +161,7 @@ class Lockers:
         with self.ledger.store.transaction() as db:
             self.ledger.set_step(db, op_id, Step.FAILED, self.clock.time(), f"{kind.value}: {alarm.value}")
             self.ledger.set_compartment(db, c.key, CompartmentState.OUT_OF_SERVICE, self.clock.time())
-            self._alarm(db, c, alarm, f"board {c.board} lock {c.lock} did not open after one checked retry"
+            self._alarm(db, c, alarm, f"board {c.board} lock {c.lock} did not read open after its unlock"
                         if how is _Opened.JAMMED else f"board {c.board} on {c.device} did not answer", raised)
             if extra is not None:
                 extra(db)
@@ -249,8 +251,7 @@ class Lockers:
                 self.ledger.set_deposit(db, dep, DepositState.ACTIVE),
                 self.ledger.set_compartment(db, c.key, CompartmentState.OCCUPIED, self.clock.time()),
                 self.ledger.set_step(db, op, Step.DONE, self.clock.time()),
-                self._record(db, "locker.deposit", {**base, "case_number": case_number, "size": c.size.value,
-                                                    "staff_id": staff_id}),
+                self._record(db, *deposit_event(dep, c, case_number, staff_id)),
             ))
             try:
                 if self.after_step:
@@ -293,8 +294,15 @@ class Lockers:
             d = self.ledger.deposit(deposit_id)
             if d is None or d.state is not DepositState.ACTIVE:
                 return DepositResult(Status.NOT_FOUND, deposit_id=deposit_id)
-            code = self._issue_code(d.id, extra=lambda db: self.ledger.audit(
-                db, self.clock.time(), staff_id, "locker.code.reissue", f"deposit {d.id}"))
+            first = d.code_hash is None  # kept by a reconcile: the backend has not heard of it yet
+            c = self.compartments[(d.cabinet, d.number)]
+
+            def record(db: sqlite3.Connection) -> None:
+                self.ledger.audit(db, self.clock.time(), staff_id, "locker.code.reissue", f"deposit {d.id}")
+                if first:
+                    self._record(db, *deposit_event(d.id, c, self.ledger.case_number(d.id), d.staff_id))
+
+            code = self._issue_code(d.id, extra=record)
             return DepositResult(Status.OK, d.id, d.cabinet, d.number, code=code)
 
     # -- pickup and recovery ----------------------------------------------------------------------
@@ -372,17 +380,19 @@ class Lockers:
         if on_open is not None:
             on_open(c.cabinet, c.number)
 
-        if self._await_close(c) is not Door.CLOSED:
+        if self._await_close(c) is not Door.CLOSED:  # released all the same: the event goes
             with self.ledger.store.transaction() as db:
                 t = self.clock.time()
                 self.ledger.set_step(db, op, Step.FAILED, t, f"{kind.value}: door not closed in time")
                 self.ledger.set_compartment(db, c.key, CompartmentState.OUT_OF_SERVICE, t, Door.OPEN.value)
+                self._record(db, *release_event(self.ledger, kind, d.id, c, actor, Item.UNKNOWN))
             self._published_release(kind, base, method, actor, Item.UNKNOWN)
             return ReleaseResult(Status.DOOR_LEFT_OPEN, **base, message=CLOSE_DOOR)
         self._step(op, kind, Step.DOOR_CLOSED)
 
         _, item = self.read(c)
         raised: list[tuple[Compartment, AlarmKind, str]] = []
+        cleared: list[AlarmKind] = []
 
         def settle(db: sqlite3.Connection) -> None:
             if item is Item.PRESENT:
@@ -390,12 +400,15 @@ class Lockers:
                 self._alarm(db, c, AlarmKind.ITEM_LEFT, f"item still present after {kind.value}", raised)
             else:
                 self.ledger.set_compartment(db, c.key, CompartmentState.EMPTY, self.clock.time(), "closed")
+                for moot in (AlarmKind.DEPOSIT_UNVERIFIED, AlarmKind.ITEM_MISSING):  # about the deposit taken out
+                    if self.alarms.clear(db, c.key, (moot,), self.clock.time()):
+                        cleared.append(moot)
 
         self._step(op, kind, Step.VERIFIED, extra=settle)
         self._announce(raised)
-        self._step(op, kind, Step.DONE, business=(f"locker.{kind.value}", {
-            **base, "case_number": self.ledger.case_number(d.id), "method": method, "item_after": item.value,
-            **({"staff_id": actor} if kind is OpKind.RECOVERY else {})}))
+        for moot in cleared:
+            self.alarms.announce(c.key, moot, f"deposit {d.id} taken out", raised=False)
+        self._step(op, kind, Step.DONE, business=release_event(self.ledger, kind, d.id, c, actor, item))
         self._published_release(kind, base, method, actor, item)
         if item is Item.PRESENT:
             return ReleaseResult(Status.ITEM_LEFT, **base, message="请取走证件 (please take your item): staff have been called")

@@ -1,6 +1,9 @@
 """Start-up reconciliation: read every board, then finish or undo each operation a power cut
-left mid-way. Two rules dominate: a pickup whose door may have opened counts as released and is
-never reopened; a deposit is kept whenever the item may be inside (no deposit lost)."""
+left mid-way; it never unlocks. Two rules dominate, both from the unlock journaled before its
+frame (step `unlocking`): a pickup whose door may have opened counts as released, its code spent,
+and is never reopened; a deposit is kept whenever the item may be inside (no deposit lost) —
+without an item sensor, whenever its unlock may have gone out. A release counted as done sends
+its one business event here, as it would have when its door closed."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kiosk.lockers.alarms import AlarmKind
+from kiosk.lockers.events import release_event
 from kiosk.lockers.ledger import OperationRow
 from kiosk.lockers.model import Compartment, CompartmentState, DepositState, Door, Item, OpKind, Step
 
@@ -17,7 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_ORDER = [Step.PLANNED, Step.UNLOCK_SENT, Step.DOOR_OPENED, Step.DOOR_CLOSED, Step.VERIFIED]
+_ORDER = [Step.PLANNED, Step.UNLOCKING, Step.UNLOCK_SENT, Step.DOOR_OPENED, Step.DOOR_CLOSED, Step.VERIFIED]
 
 
 @dataclass
@@ -108,4 +112,6 @@ def _release(lk: Lockers, db, op: OperationRow, c: Compartment, door: Door, item
         lk.ledger.set_deposit(db, op.deposit_id, spent, now)
     lk.ledger.set_step(db, op.id, Step.DONE, now, f"reconciled at {op.step.value}: released")
     _settle_door(lk, db, c, door, item, CompartmentState.EMPTY, raised, item_left=True)
+    # an unfinished release has sent no event yet (it goes with `done` or a door left open)
+    lk._record(db, *release_event(lk.ledger, op.kind, op.deposit_id, c, op.actor, item, reconciled=True))
     report.released.append(op.deposit_id)

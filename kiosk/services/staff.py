@@ -120,6 +120,25 @@ class SessionEnded(Exception):
     """The staff session is over (退出, timeout, or never started): sign in again."""
 
 
+def validate_case(client: BackendClient | None, case: str) -> CaseCheck:
+    """Ask the backend whether a document for this case (upper case, stripped) may go into a
+    locker: the staff screen and `kiosk lockers deposit` both ask here."""
+    if not CASE_RE.match(case):
+        return CaseCheck.BAD_FORMAT
+    if client is None:
+        return CaseCheck.OFFLINE
+    with SENSITIVE.holding(case):
+        try:
+            answer = client.validate_deposit(c.DepositCheck(case_number=case))
+        except BackendUnavailable as e:
+            log.warning("deposit validation: backend unavailable", extra={"error": str(e)})
+            return CaseCheck.OFFLINE
+        except BackendError as e:
+            log.warning("deposit validation failed", extra={"error": str(e)})
+            return CaseCheck.BACKEND_ERROR
+    return CaseCheck.VALID if answer.valid else _REASONS.get(answer.reason, CaseCheck.REFUSED)
+
+
 class StaffDesk(SignInDesk):
     def __init__(self, settings: StaffSection, store: Store, lockers: Lockers | None, *,
                  outbox: Outbox | None = None, client: BackendClient | None = None, printer: Any = None,
@@ -183,23 +202,10 @@ class StaffDesk(SignInDesk):
         self._require(session)
         self._validated.pop(session.token, None)
         case = case_number.strip().upper()
-        if not CASE_RE.match(case):
-            return CaseCheck.BAD_FORMAT
-        if self.client is None:
-            return CaseCheck.OFFLINE
-        with SENSITIVE.holding(case):
-            try:
-                answer = self.client.validate_deposit(c.DepositCheck(case_number=case))
-            except BackendUnavailable as e:
-                log.warning("deposit validation: backend unavailable", extra={"error": str(e)})
-                return CaseCheck.OFFLINE
-            except BackendError as e:
-                log.warning("deposit validation failed", extra={"error": str(e)})
-                return CaseCheck.BACKEND_ERROR
-        if not answer.valid:
-            return _REASONS.get(answer.reason, CaseCheck.REFUSED)
-        self._validated[session.token] = case
-        return CaseCheck.VALID
+        check = validate_case(self.client, case)
+        if check is CaseCheck.VALID:
+            self._validated[session.token] = case
+        return check
 
     def sizes(self) -> list[SizeChoice]:
         """The sizes this kiosk's compartments come in, smallest first, with how many are free."""

@@ -8,6 +8,7 @@ import pytest
 
 from devicecfg.schema import Cabinet, LockerBoard
 from drivers.sim.locker import LockerBusSimulator
+from kiosk.backend.outbox import Outbox
 from kiosk.bus import Envelope, EventBus
 from kiosk.lockers import LockerSettings, Lockers, compartments_from_config
 from kiosk.lockers.operations import StepHook
@@ -38,12 +39,14 @@ class Env:
     store: Store | None = None
     hw: LockerBus | None = None
     server: PtyServer | None = None
+    outbox: Outbox | None = None
 
     def lockers(self, after_step: StepHook | None = None) -> Lockers:
         """A fresh ledger on the same database and the same (still running) boards: a reboot."""
         if self.store is not None:
             self.store.close()
         self.store = Store(self.path)
+        self.outbox = Outbox(self.store)
         if self.hw is not None:
             self.hw.close()
         # the real bus driver, through a real pty, as the kiosk runs it
@@ -52,10 +55,15 @@ class Env:
                             boards=[BoardSpec(0, 4), BoardSpec(1, 4, item_sensor=False)])
         self.hw.open()
         return Lockers(self.store, {"bus1": self.hw}, compartments_from_config(CABINETS), SECRET, bus=self.bus,
-                       settings=SETTINGS, clock=self.clock, after_step=after_step)
+                       settings=SETTINGS, clock=self.clock, after_step=after_step, outbox=self.outbox)
 
     def names(self) -> list[str]:
         return [e.name for e in self.events]
+
+    def business_events(self, type: str) -> list[dict]:
+        """Payloads of the outbox's events of this type, in order."""
+        assert self.outbox is not None
+        return [e.payload for e in self.outbox.pending(10_000) if e.type == type]
 
 
 @pytest.fixture
