@@ -79,7 +79,7 @@ def test_a_board_offline_is_a_warning_on_a_line_that_still_serves(hall):
             locker.wake.set()
             return next(g for g in collect_overview(hall, faults).devices if g.device_id == "locker0")
 
-        assert wait_for(lambda: line().problem_code == "board_offline", 10)
+        assert wait_for(lambda: line().problem_code == "board_offline", 30)
         g = line()
         assert g.usable and g.hint is ActionHint.MAINTENANCE and "1" in g.problem
         assert faults.recent("locker0")[0].code == "board_offline"
