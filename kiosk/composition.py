@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from drivers.idcard.reader import IdCardReader, ReaderTimings
 from drivers.locker.bus import BoardSpec, BusTimings, LockerBus, Protocol
 from drivers.locker.types import Polarity
 from drivers.printer.model import PrinterModel
-from drivers.printer.printer import EscPosPrinter, Outcome, PrintJob, PrintResult
+from drivers.printer.printer import EscPosPrinter
 from drivers.transport import SerialSettings
 from intake import contract as c
 from kiosk.backend.client import BackendClient
@@ -29,12 +28,13 @@ from kiosk.backend.outbox import Outbox
 from kiosk.backend.sender import Sender
 from kiosk.backend.tickets import TicketDesk, TicketPolicy, default_offline_code
 from kiosk.bus import EventBus
-from kiosk.core import Drain, Kiosk, KioskStopping
+from kiosk.core import Drain, Kiosk
 from kiosk.diagnostics.faults import FaultHistory
 from kiosk.keys import ID_HASH, derived_key
-from kiosk.lockers import DepositResult, Lockers, ReleaseResult, Status, SystemClock
+from kiosk.lockers import Lockers
 from kiosk.materials import material_key
 from kiosk.services.check_in import CheckIn
+from kiosk.stopping import DrainedLockers, DrainedPrinter
 from kiosk.services.staff import StaffDesk
 from kiosk.services.submission import Submissions
 from kiosk.services.technician import TechnicianDesk
@@ -337,82 +337,6 @@ def build_lockers(config: KioskConfig, devices: list[Device], store: Store, bus:
     if drain is not None:
         return DrainedLockers(store, hardware, compartments, secret, bus=bus, outbox=outbox, drain=drain)
     return Lockers(store, hardware, compartments, secret, bus=bus, outbox=outbox)
-
-
-# -- the graceful stop's hold on door and print operations (kiosk.core.Drain) ------------------------
-STOPPING = "终端正在停止服务 (the kiosk is stopping)"
-
-
-class StoppableClock(SystemClock):
-    """The lockers' clock: once `cut` is set, a door-close wait ends by raising KioskStopping.
-    The ledger then holds the operation at "door opened" (the pickup counted, its code spent),
-    as after a power cut, and the start-up reconcile finishes it."""
-
-    def __init__(self, cut: threading.Event) -> None:
-        self._cut = cut
-
-    def sleep(self, seconds: float) -> None:
-        if self._cut.wait(seconds):
-            raise KioskStopping("the wait for the door to close was cut short by the stop")
-
-
-class DrainedLockers(Lockers):
-    """Lockers whose deposits, pickups and recoveries a stop waits for until the door is seen
-    open; refused once the stop has begun (nothing unlocked, nothing recorded)."""
-
-    def __init__(self, *args, drain: Drain, **kwargs) -> None:
-        super().__init__(*args, clock=StoppableClock(drain.cut), **kwargs)
-        self.drain = drain
-
-    def deposit(self, *args, on_open=None, **kwargs) -> DepositResult:
-        return self._drained(super().deposit, DepositResult, args, kwargs, on_open)
-
-    def pickup_by_code(self, *args, on_open=None, **kwargs) -> ReleaseResult:
-        return self._drained(super().pickup_by_code, ReleaseResult, args, kwargs, on_open)
-
-    def pickup_by_id(self, *args, on_open=None, **kwargs) -> ReleaseResult:
-        return self._drained(super().pickup_by_id, ReleaseResult, args, kwargs, on_open)
-
-    def recover(self, *args, on_open=None, **kwargs) -> ReleaseResult:
-        return self._drained(super().recover, ReleaseResult, args, kwargs, on_open)
-
-    def _drained(self, call, result, args, kwargs, on_open):
-        door: list[tuple[str, int]] = []
-
-        def opened(cabinet: str, number: int) -> None:
-            door.append((cabinet, number))
-            settle()
-            if on_open is not None:
-                on_open(cabinet, number)
-
-        try:
-            with self.drain.operation() as settle:
-                return call(*args, on_open=opened, **kwargs)
-        except KioskStopping as e:
-            if not door:  # refused before anything was done
-                return result(Status.BOARD_OFFLINE, message=STOPPING)
-            cabinet, number = door[0]
-            log.info("locker operation stopped while its door was open",
-                     extra={"cabinet": cabinet, "number": number, "why": str(e)})
-            return result(Status.DOOR_LEFT_OPEN, cabinet=cabinet, number=number, message=STOPPING)
-
-
-class DrainedPrinter:
-    """The printer as the services see it: the stop waits for a job being printed; a job asked
-    for once the stop has begun is not printed and fails (the services void its ticket)."""
-
-    def __init__(self, printer: EscPosPrinter, drain: Drain) -> None:
-        self._printer, self._drain = printer, drain
-
-    def __getattr__(self, name: str):
-        return getattr(self._printer, name)
-
-    def print(self, job: PrintJob) -> PrintResult:
-        try:
-            with self._drain.operation():
-                return self._printer.print(job)
-        except KioskStopping:
-            return PrintResult(job.job_id, Outcome.FAILED, "终端正在停止服务，票据未打印", "the kiosk is stopping: not printed")
 
 
 def build_idcard_for_port(port: str, baud: int | None = None, model: str = "sam-generic", listener=None) -> IdCardReader:

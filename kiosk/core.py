@@ -66,7 +66,7 @@ class Drain:
         self.signals: list[str] = []  # appended by the signal handler, and nothing else is done there
         self.reason = ""
         self.requested_at: float | None = None
-        self.cut = threading.Event()  # set: door-close waits end (composition.StoppableClock)
+        self.cut = threading.Event()  # set: door-close waits end (stopping.StoppableClock)
         self._cond = threading.Condition()
         self._closed = False
         self._unsettled = 0
