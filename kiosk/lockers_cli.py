@@ -134,11 +134,19 @@ class Site:
     outbox: Outbox
     lockers: Lockers
 
+    def backend_client(self):
+        """The backend as the kiosk reaches it: backend.url with this kiosk's credentials."""
+        from kiosk.backend.client import BackendClient
+        from kiosk.composition import backend_secret
+
+        b = self.config.backend
+        return BackendClient(b.url, self.config.kiosk.id, backend_secret(self.config, self.directory),
+                             ca_bundle=b.ca_bundle, timeout=b.timeout_s)
+
     def deliver(self) -> str:
         """Send the outbox to the backend for at most backend.timeout_s; a note if some is left."""
-        from kiosk.backend.client import BackendClient, BackendError
+        from kiosk.backend.client import BackendError
         from kiosk.backend.sender import Sender
-        from kiosk.composition import backend_secret
 
         if self.outbox.stats().pending == 0:
             return ""
@@ -146,8 +154,7 @@ class Site:
         b = self.config.backend
         if b.start_reference_server:
             return f"{self.outbox.stats().pending} event(s) wait for the backend: {later}"
-        client = BackendClient(b.url, self.config.kiosk.id, backend_secret(self.config, self.directory),
-                               ca_bundle=b.ca_bundle, timeout=b.timeout_s)
+        client = self.backend_client()
         sender = Sender(self.outbox, client)
         deadline = time.monotonic() + b.timeout_s
         try:
@@ -271,8 +278,6 @@ def _exit_for(status) -> Exit:
 
 
 def deposit(site: Site, args: argparse.Namespace) -> Outcome:
-    from kiosk.backend.client import BackendClient
-    from kiosk.composition import backend_secret
     from kiosk.lockers import DepositState
     from kiosk.logs import SENSITIVE
     from kiosk.services.staff import CaseCheck, validate_case
@@ -287,15 +292,13 @@ def deposit(site: Site, args: argparse.Namespace) -> Outcome:
             where = already[0]
             raise Stop(Exit.REFUSED, f"this case is already in compartment {where.number} (deposit {where.id}); "
                                      "nothing was opened")
-        b = site.config.backend
-        client = BackendClient(b.url, site.config.kiosk.id, backend_secret(site.config, site.directory),
-                               ca_bundle=b.ca_bundle, timeout=b.timeout_s)
+        client = site.backend_client()
         try:
             check = validate_case(client, case)
         finally:
             client.close()
         if check is CaseCheck.OFFLINE:
-            raise Stop(Exit.BACKEND, f"the backend ({b.url}) does not answer: the case cannot be checked, "
+            raise Stop(Exit.BACKEND, f"the backend ({site.config.backend.url}) does not answer: the case cannot be checked, "
                                      "nothing was opened; try again later")
         if check is CaseCheck.BACKEND_ERROR:
             raise Stop(Exit.BACKEND, "the backend cannot be asked (credentials, clock or contract: see the log); "
@@ -361,6 +364,8 @@ def recover(site: Site, args: argparse.Namespace) -> Outcome:
 
 
 def list_compartments(site: Site, args: argparse.Namespace) -> Outcome:
+    from kiosk.lockers import CompartmentState
+
     lk = site.lockers
     now = lk.clock.time()
     overdue_s = site.config.staff.overdue_days * 86400
@@ -372,7 +377,7 @@ def list_compartments(site: Site, args: argparse.Namespace) -> Outcome:
     rows = []
     for c in sorted(lk.compartments.values(), key=lambda c: (c.cabinet, c.number)):
         state = states[c.key].value
-        if c.key in late and state == "occupied":
+        if c.key in late and states[c.key] is CompartmentState.OCCUPIED:
             state = "overdue"
         rows.append({"cabinet": c.cabinet, "compartment": c.number, "size": c.size.value, "state": state,
                      "enabled": c.enabled, "item_sensor": c.has_sensor, "alarms": alarms.get(c.key, [])})
